@@ -1,0 +1,68 @@
+"""RunContext: what every stage may read during a run (settings, paths, clock, agent).
+
+Stages read settings from here, never from module globals, so tests can pin the clock
+and the version and two runs in one process cannot leak state into each other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from . import __version__
+from .config import Settings
+from .text.places import Gazetteer
+
+if TYPE_CHECKING:
+    from .stages.discover import Caption
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def iso_utc(moment: datetime) -> str:
+    """`2026-11-26T16:45:00Z`: ISO 8601, UTC, whole seconds."""
+    return moment.astimezone(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass(frozen=True)
+class RunContext:
+    settings: Settings
+    now: Callable[[], datetime] = utc_now
+    software: str = f"archive-ingest {__version__}"
+    #: Filled by stages that wrap an outside engine (e.g. "tesseract 5.3.0") when they open.
+    engines: dict[str, str] = field(default_factory=dict)
+    #: The sites places are matched against; loaded once per run.
+    gazetteer: Gazetteer = field(default_factory=Gazetteer.load)
+    #: This run's captions by the image's inbox path (set by the pipeline after
+    #: discovery), so stages can read manifest cells (place, date, credit).
+    captions: dict[str, Caption] = field(default_factory=dict)
+
+    @property
+    def inbox(self) -> Path:
+        return self.settings.paths.inbox
+
+    @property
+    def archive(self) -> Path:
+        return self.settings.paths.archive
+
+    @property
+    def quarantine_dir(self) -> Path:
+        return self.archive / "quarantine"
+
+    @property
+    def originals_dir(self) -> Path:
+        return self.archive / "originals"
+
+    def timestamp(self) -> str:
+        return iso_utc(self.now())
+
+    def agent(self, engine: str | None = None) -> str:
+        """`archive-ingest 0.1.0` or, for an engine's work, `archive-ingest 0.1.0; tesseract 5.3.0`."""
+        if engine and engine in self.engines:
+            return f"{self.software}; {self.engines[engine]}"
+        return self.software

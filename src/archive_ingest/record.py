@@ -1,0 +1,322 @@
+"""The Record that flows from stage to stage, and its JSON form (the record contract).
+
+This module owns the catalog's data shape. Field names follow the record contract in
+DESIGN.md; `to_json()`/`from_json()` here are the only code that builds or reads record
+dicts. Stages fill fields in; nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, field, fields
+from enum import StrEnum
+from typing import Any
+
+#: Record ids are the first 16 hex digits (64 bits) of the original's SHA-256: stable
+#: across runs and machines, short enough to type, and collision-free at archive scale.
+ID_LENGTH = 16
+
+
+def record_id_for(sha256: str) -> str:
+    """The stable record id for a file whose SHA-256 (hex) is `sha256`."""
+    return sha256[:ID_LENGTH]
+
+
+def sha256_of_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+class Kind(StrEnum):
+    """What the photo shows; `quarantined` when the file could not be read safely."""
+
+    HEADSTONE = "headstone"
+    MONUMENT = "monument"
+    CEREMONY = "ceremony"
+    PHOTO = "photo"
+    QUARANTINED = "quarantined"
+
+
+class FlagCode(StrEnum):
+    """The flag vocabulary (DESIGN.md). Each flag sends a record to the review queue."""
+
+    DUPLICATE = "duplicate"  # the same bytes were dropped again
+    NEAR_DUPLICATE = "near_duplicate"  # the same picture, other bytes
+    CORRUPT = "corrupt"  # unreadable or unsafe; the file is quarantined
+    NO_CAPTION = "no_caption"
+    CAPTION_CONFLICT = "caption_conflict"
+    OCR_EMPTY = "ocr_empty"  # tesseract ran and read nothing
+    OCR_LOW_CONFIDENCE = "ocr_low_confidence"
+    OCR_FAILED = "ocr_failed"  # tesseract crashed or timed out: not the same as "nothing read"
+    NO_DATE = "no_date"
+    UNKNOWN_PLACE = "unknown_place"
+    BAD_ENCODING = "bad_encoding"  # caption not UTF-8, decoded by a fallback
+
+
+class EventType(StrEnum):
+    """Event types, named after the PREMIS eventType vocabulary where one fits."""
+
+    INGESTION = "ingestion"
+    MESSAGE_DIGEST_CALCULATION = "message digest calculation"
+    FIXITY_CHECK = "fixity check"
+    FORMAT_IDENTIFICATION = "format identification"
+    VALIDATION = "validation"
+    METADATA_EXTRACTION = "metadata extraction"
+    OCR = "ocr"
+    CAPTION = "caption"
+    DUPLICATE_DROP = "duplicate drop"
+    QUARANTINE = "quarantine"
+    REVIEW = "review"
+    EDIT = "edit"
+
+
+class Outcome(StrEnum):
+    SUCCESS = "success"
+    WARNING = "warning"  # done, but with something a reviewer should know
+    FAILURE = "failure"
+
+
+class ReviewStatus(StrEnum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    NOT_NEEDED = "not_needed"
+
+
+@dataclass
+class Source:
+    """Where the record came from."""
+
+    filename: str
+    """The file's path as dropped, relative to the inbox (POSIX separators)."""
+    caption_file: str | None = None
+    """The caption's file name relative to the inbox (a `.txt` sidecar or `captions.csv`)."""
+    ingested_at: str | None = None
+    """When the file was ingested, ISO 8601 UTC (`2026-11-26T16:45:00Z`)."""
+    caption_path: str | None = None
+    """Where the sidecar caption was filed bit for bit, relative to `archive/`; null if none."""
+    caption_sha256: str | None = None
+    """SHA-256 of the caption's bytes as dropped (sidecar file or manifest row)."""
+
+
+@dataclass
+class FileInfo:
+    """Fixity and technical metadata of the original."""
+
+    sha256: str
+    """SHA-256 of the bytes as dropped, lowercase hex."""
+    bytes: int
+    """Size in bytes."""
+    path: str | None = None
+    """The filed original, relative to `archive/`; null until filed."""
+    format: str | None = None
+    """Pillow's format name (`JPEG`, `PNG`, `TIFF`, `WEBP`), or null if unidentified."""
+    width: int | None = None
+    """Stored pixel width (before EXIF orientation is applied), or null."""
+    height: int | None = None
+    """Stored pixel height, or null."""
+    phash: str | None = None
+    """64-bit perceptual hash (imagehash.phash) as 16 hex digits, or null."""
+
+
+@dataclass
+class ExifInfo:
+    """EXIF fields read from the original. Null means the tag is absent."""
+
+    date_taken: str | None = None
+    """`YYYY-MM-DDTHH:MM:SS` from DateTimeOriginal, else DateTimeDigitized, else DateTime."""
+    make: str | None = None
+    model: str | None = None
+    artist: str | None = None
+    copyright: str | None = None
+    description: str | None = None
+    """ImageDescription."""
+    orientation: int | None = None
+    """EXIF orientation 1-8 (6 = stored rotated, display turned 90 degrees clockwise)."""
+    gps: dict[str, float] | None = None
+    """`{"lat": ..., "lon": ...}` in signed decimal degrees (south and west negative)."""
+
+
+@dataclass
+class OcrResult:
+    """What tesseract read from the inscription."""
+
+    text: str = ""
+    """The inscription as read; "" when nothing was read (or OCR did not run)."""
+    confidence: float | None = None
+    """Mean word confidence 0-100 over the words read; null when no word was read."""
+    languages: list[str] = field(default_factory=list)
+    """Tesseract language codes used, e.g. `["rus", "kor", "eng"]`."""
+    engine: str | None = None
+    """Engine and version, e.g. `tesseract 5.3.0`."""
+
+
+@dataclass
+class Person:
+    """A person named on the stone or in the caption."""
+
+    name: str
+    """As written (Cyrillic, Hangul or Latin)."""
+    name_latin: str | None = None
+    birth_year: int | None = None
+    death_year: int | None = None
+    birth_date: str | None = None
+    """`YYYY-MM-DD`, or null."""
+    death_date: str | None = None
+    rank: str | None = None
+    source: str = "caption"
+    """`caption`, `ocr`, `review`, or several joined by `+` when they agree."""
+
+
+@dataclass
+class Place:
+    """A site from the gazetteer."""
+
+    name: str
+    name_ko: str | None = None
+    name_ru: str | None = None
+    province: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+    source: str = "caption"
+    """What named the place: `manifest`, `caption`, `ocr`, `gps` or `review`."""
+
+
+@dataclass
+class PhotoDate:
+    """When the photo was taken."""
+
+    value: str
+    """`1945-08-15`, `1978-05`, `1978` or `197x`."""
+    precision: str
+    """`day`, `month`, `year` or `decade`."""
+    source: str
+    """`manifest`, `exif`, `caption` or `review`."""
+
+
+@dataclass
+class Provenance:
+    credit: str
+    rights: str
+    source: str
+    commentary: str | None = None
+
+
+@dataclass
+class Flag:
+    code: FlagCode
+    detail: str
+    """Exactly what was found, in a sentence."""
+
+
+@dataclass
+class Event:
+    """A PREMIS-style event: what happened to the record, by whom, with what outcome."""
+
+    type: EventType
+    at: str
+    """ISO 8601 UTC."""
+    agent: str
+    """Software and version (`archive-ingest 0.1.0; tesseract 5.3.0`) or a person's name."""
+    outcome: Outcome
+    detail: str = ""
+
+
+@dataclass
+class Review:
+    status: ReviewStatus = ReviewStatus.NOT_NEEDED
+    by: str | None = None
+    at: str | None = None
+    note: str | None = None
+
+
+@dataclass
+class Record:
+    """One catalog record: one original file and everything known about it."""
+
+    id: str
+    kind: Kind
+    source: Source
+    file: FileInfo
+    caption: str | None = None
+    exif: ExifInfo = field(default_factory=ExifInfo)
+    ocr: OcrResult = field(default_factory=OcrResult)
+    persons: list[Person] = field(default_factory=list)
+    place: Place | None = None
+    date: PhotoDate | None = None
+    provenance: Provenance | None = None
+    flags: list[Flag] = field(default_factory=list)
+    review: Review = field(default_factory=Review)
+    events: list[Event] = field(default_factory=list)
+
+    # -- helpers used by stages ----------------------------------------------------
+    def add_flag(self, code: FlagCode, detail: str) -> None:
+        """Raise a flag once per code; a second raise of the same code adds its detail."""
+        for existing in self.flags:
+            if existing.code == code:
+                if detail not in existing.detail:
+                    existing.detail = f"{existing.detail}; {detail}"
+                return
+        self.flags.append(Flag(code, detail))
+
+    def has_flag(self, code: FlagCode) -> bool:
+        return any(flag.code == code for flag in self.flags)
+
+    def add_event(self, type: EventType, at: str, agent: str, outcome: Outcome, detail: str = "") -> None:
+        self.events.append(Event(type, at, agent, outcome, detail))
+
+    @property
+    def quarantined(self) -> bool:
+        return self.kind == Kind.QUARANTINED
+
+    # -- JSON form -------------------------------------------------------------------
+    def to_json(self) -> dict[str, Any]:
+        """The record contract's JSON object (plain str/int/float/list/dict/None)."""
+        data = asdict(self)
+        # StrEnum values are str subclasses; make them plain strings so every JSON
+        # encoder (and TinyDB's) sees ordinary values.
+        plain: dict[str, Any] = _plain(data)
+        return plain
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Record:
+        """Build a Record from its JSON object; unknown keys are ignored (forward compatible)."""
+        return cls(
+            id=data["id"],
+            kind=Kind(data["kind"]),
+            source=_build(Source, data["source"]),
+            file=_build(FileInfo, data["file"]),
+            caption=data.get("caption"),
+            exif=_build(ExifInfo, data.get("exif") or {}),
+            ocr=_build(OcrResult, data.get("ocr") or {}),
+            persons=[_build(Person, p) for p in data.get("persons") or []],
+            place=_build(Place, data["place"]) if data.get("place") else None,
+            date=_build(PhotoDate, data["date"]) if data.get("date") else None,
+            provenance=_build(Provenance, data["provenance"]) if data.get("provenance") else None,
+            flags=[Flag(FlagCode(f["code"]), f["detail"]) for f in data.get("flags") or []],
+            review=_review_from_json(data.get("review") or {}),
+            events=[
+                Event(EventType(e["type"]), e["at"], e["agent"], Outcome(e["outcome"]), e.get("detail", ""))
+                for e in data.get("events") or []
+            ],
+        )
+
+
+def _review_from_json(data: dict[str, Any]) -> Review:
+    review: Review = _build(Review, data)
+    review.status = ReviewStatus(review.status)
+    return review
+
+
+def _build(cls: Any, data: dict[str, Any]) -> Any:
+    known = {f.name for f in fields(cls)}
+    return cls(**{key: value for key, value in data.items() if key in known})
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    if isinstance(value, StrEnum):
+        return str(value.value)
+    return value

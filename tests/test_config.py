@@ -1,0 +1,124 @@
+"""pipeline.yaml: typed, checked on load, one clear line per problem, nothing moved."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from archive_ingest.config import load_settings
+from archive_ingest.errors import ConfigError
+from conftest import ArchiveHome
+from scanmaker import make_scan
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def write_config(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "pipeline.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("yaml_text", "message"),
+    [
+        ("ocr:\n  min_confidance: 50\n", "pipeline.yaml: ocr.min_confidance: Extra inputs are not permitted"),
+        (
+            "ocr:\n  psm: many\n",
+            "pipeline.yaml: ocr.psm: Input should be a valid integer, unable to parse string as an integer",
+        ),
+        ("ocr:\n  psm: 14\n", "pipeline.yaml: ocr.psm: Input should be less than or equal to 13"),
+        (
+            "flags:\n  ocr_low_confidence_below: 120\n",
+            "pipeline.yaml: flags.ocr_low_confidence_below: Input should be less than or equal to 100",
+        ),
+        (
+            "stages: [fixity, ocr, stamp, file]\n",
+            "pipeline.yaml: stages: unknown stage 'stamp' (known: fixity, identify, exif, ocr, extract, "
+            "provenance, flags, file)",
+        ),
+        (
+            "stages: [ocr, fixity, file]\n",
+            "pipeline.yaml: stages: the first stage must be 'fixity' (hash before anything else)",
+        ),
+        (
+            "stages: [fixity, ocr]\n",
+            "pipeline.yaml: stages: the last stage must be 'file' (nothing changes after filing)",
+        ),
+        ("colour: blue\n", "pipeline.yaml: colour: Extra inputs are not permitted"),
+        ("- just\n- a list\n", "pipeline.yaml: expected a mapping of sections, got list"),
+        (
+            "discover:\n  extensions: [jpg]\n",
+            "pipeline.yaml: discover.extensions: extension 'jpg' must start with a dot",
+        ),
+        (
+            "ocr: [\n",
+            "pipeline.yaml: line 2: not valid YAML: expected the node content, but found '<stream end>'",
+        ),
+    ],
+)
+def test_bad_config_is_one_line_naming_the_key(tmp_path: Path, yaml_text: str, message: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_settings(write_config(tmp_path, yaml_text))
+    assert str(caught.value) == message
+
+
+def test_paths_are_relative_to_the_config_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = write_config(tmp_path, "paths:\n  inbox: drop\n")
+    monkeypatch.chdir(REPO)  # somewhere else entirely
+    settings = load_settings(config)
+    assert settings.paths.inbox == tmp_path / "drop"
+    assert settings.paths.archive == tmp_path / "archive"
+    assert settings.paths.catalog == tmp_path / "archive" / "catalog.json"
+
+
+def test_overrides_move_the_catalog_with_the_archive(tmp_path: Path) -> None:
+    config = write_config(tmp_path, "")
+    settings = load_settings(config, inbox=tmp_path / "x", archive=tmp_path / "elsewhere")
+    assert settings.paths.inbox == tmp_path / "x"
+    assert settings.paths.catalog == tmp_path / "elsewhere" / "catalog.json"
+
+
+def test_repository_pipeline_yaml_is_the_defaults(tmp_path: Path) -> None:
+    # The shipped file documents every key; it must load and say what the built-ins say.
+    shipped = load_settings(REPO / "pipeline.yaml")
+    built_in = load_settings(write_config(tmp_path, ""))
+    for section in ("stages", "discover", "identify", "ocr", "flags", "provenance", "catalog", "places"):
+        assert getattr(shipped, section) == getattr(built_in, section), section
+    assert shipped.paths.inbox == REPO / "inbox"
+    assert shipped.paths.catalog == REPO / "archive" / "catalog.json"
+
+
+def test_bad_config_stops_the_run_before_anything_moves(archive_home: ArchiveHome) -> None:
+    make_scan(archive_home.inbox / "a.jpg", ["ТЕСТ"])
+    archive_home.config.write_text("ocr:\n  langauges: [rus]\n", encoding="utf-8")
+    result = archive_home.invoke("run")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "archive-ingest: error: pipeline.yaml: ocr.langauges: Extra inputs are not permitted\n"
+    )
+    assert archive_home.inbox_files() == ["a.jpg"]
+    assert not archive_home.archive.exists()
+
+
+def test_missing_tesseract_language_stops_the_run(archive_home: ArchiveHome) -> None:
+    make_scan(archive_home.inbox / "a.jpg", ["ТЕСТ"])
+    archive_home.config.write_text("ocr:\n  languages: [rus, xyz]\n", encoding="utf-8")
+    result = archive_home.invoke("run")
+    assert result.exit_code == 2
+    assert result.stderr.startswith(
+        "archive-ingest: error: pipeline.yaml: ocr.languages: tesseract has no data for xyz (installed: "
+    )
+    assert result.stderr.rstrip().endswith("install tesseract-ocr-xyz")
+    assert archive_home.inbox_files() == ["a.jpg"]
+    assert not (archive_home.archive / "originals").exists()
+
+
+def test_missing_inbox_is_a_usage_error(archive_home: ArchiveHome) -> None:
+    archive_home.inbox.rmdir()
+    result = archive_home.invoke("run")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"archive-ingest: error: paths.inbox: {archive_home.inbox} is not a folder (create it, or pass --inbox)\n"
+    )

@@ -1,0 +1,108 @@
+"""The record contract: JSON round trip and a golden file of the exact shape."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from archive_ingest.record import (
+    Event,
+    EventType,
+    ExifInfo,
+    FileInfo,
+    Flag,
+    FlagCode,
+    Kind,
+    OcrResult,
+    Outcome,
+    Person,
+    PhotoDate,
+    Place,
+    Provenance,
+    Record,
+    Review,
+    ReviewStatus,
+    Source,
+)
+
+GOLDEN = Path(__file__).parent / "golden" / "record.json"
+
+
+def full_record() -> Record:
+    return Record(
+        id="6ee92d55c62a3416",
+        kind=Kind.HEADSTONE,
+        source=Source(
+            "DSC_0412.jpg", "DSC_0412.txt", "2026-11-26T12:00:00Z", "captions/ab/ab.txt", "ab" * 32
+        ),
+        file=FileInfo(
+            "6ee92d55c62a3416" + "0" * 48,
+            100529,
+            "originals/6e/6ee92d55c62a3416.jpg",
+            "JPEG",
+            600,
+            800,
+            "c3c3c3c33c3c3c3c",
+        ),
+        caption="Могила Тён Ивана (1884-1949), Чхонджин",
+        exif=ExifInfo(
+            "2013-01-09T11:50:11",
+            "Canon",
+            "Canon EOS 80D",
+            None,
+            None,
+            None,
+            6,
+            {"lat": 41.7956, "lon": 129.7758},
+        ),
+        ocr=OcrResult("ТЕН ИВАН\n1884-1949", 91.5, ["rus", "kor", "eng"], "tesseract 5.3.0"),
+        persons=[Person("Тён Иван", "Tyon Ivan", 1884, 1949, None, None, None, "caption+ocr")],
+        place=Place("Chongjin", "청진", "Чхонджин", "North Hamgyong", 41.7956, 129.7758, "caption"),
+        date=PhotoDate("2013-01-09", "day", "exif"),
+        provenance=Provenance(
+            "Russian Embassy in Pyongyang",
+            "All photos are the property of the Russian Embassy in Pyongyang.",
+            "embassy series",
+            "Koryo Tours",
+        ),
+        flags=[Flag(FlagCode.DUPLICATE, "same bytes dropped again as 'x.jpg'")],
+        review=Review(ReviewStatus.PENDING),
+        events=[
+            Event(
+                EventType.INGESTION, "2026-11-26T12:00:00Z", "archive-ingest 0.1.0", Outcome.SUCCESS, "filed"
+            )
+        ],
+    )
+
+
+def test_round_trip() -> None:
+    record = full_record()
+    assert Record.from_json(json.loads(json.dumps(record.to_json()))) == record
+
+
+def test_json_matches_the_golden_file() -> None:
+    # The contract other tools read: a change here is a change to the contract.
+    assert full_record().to_json() == json.loads(GOLDEN.read_text(encoding="utf-8"))
+
+
+def test_enums_serialise_as_plain_strings() -> None:
+    data = full_record().to_json()
+    assert type(data["kind"]) is str
+    assert type(data["flags"][0]["code"]) is str
+    assert type(data["events"][0]["type"]) is str
+
+
+def test_unknown_keys_are_ignored_when_reading() -> None:
+    data = full_record().to_json()
+    data["added_by_a_later_version"] = 1
+    data["file"]["colour_profile"] = "sRGB"
+    assert Record.from_json(data) == full_record()
+
+
+def test_flag_raised_twice_keeps_one_flag() -> None:
+    record = full_record()
+    record.add_flag(FlagCode.NO_DATE, "no date")
+    record.add_flag(FlagCode.NO_DATE, "still no date")
+    assert [f for f in record.flags if f.code == FlagCode.NO_DATE] == [
+        Flag(FlagCode.NO_DATE, "no date; still no date")
+    ]
