@@ -1,0 +1,344 @@
+"""The `archive-ingest` command: parse arguments, call the library, print.
+
+JSON goes to stdout; progress, messages and summaries go to stderr. Exit codes follow
+DESIGN.md: 0 done (flags and quarantined files are normal outcomes), 2 bad usage or a bad
+`pipeline.yaml`, 3 the catalog is locked, 1 an internal error, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from . import __version__, pipeline
+from . import catalog as catalog_module
+from .config import Settings, load_settings
+from .errors import IngestError
+from .record import Record
+from .search import simple_search
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+err_console = Console(stderr=True, highlight=False)
+
+
+class CommandError(click.ClickException):
+    """A ClickException with our exit code (plain ClickException exits 1, our internal-error code)."""
+
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code  # type: ignore[misc]  # click declares it as a class default
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"archive-ingest: error: {self.format_message()}", err=True)
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    try:
+        yield
+    except IngestError as exc:
+        raise CommandError(str(exc), exc.exit_code) from exc
+
+
+def config_options(func: F) -> F:
+    """`--config`, `--inbox`, `--archive`: where the archive is."""
+    func = click.option(
+        "--archive",
+        "archive_dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        help="Archive folder (overrides paths.archive; the catalog moves with it).",
+    )(func)
+    func = click.option(
+        "--inbox",
+        "inbox_dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        help="Inbox folder (overrides paths.inbox).",
+    )(func)
+    func = click.option(
+        "--config",
+        "config_path",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="pipeline.yaml to use [default: ./pipeline.yaml].",
+    )(func)
+    return func
+
+
+def output_options(func: F) -> F:
+    """`--json` for every command that lists records."""
+    return click.option(
+        "--json", "as_json", is_flag=True, help="Print records as JSON (the record contract)."
+    )(func)
+
+
+def _settings(config_path: Path | None, inbox_dir: Path | None, archive_dir: Path | None) -> Settings:
+    with _errors():
+        return load_settings(config_path, inbox=inbox_dir, archive=archive_dir)
+
+
+def _print_json(value: Any) -> None:
+    click.echo(json.dumps(value, ensure_ascii=False, indent=2))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="archive-ingest")
+@click.option("-v", "--verbose", is_flag=True, help="Log what each stage does.")
+def cli(verbose: bool) -> None:
+    """Turn a folder of scanned photos into a preserved, searchable archive.
+
+    Drop scans (JPEG, PNG, TIFF, WebP) and captions (name.txt beside name.jpg, or a
+    captions.csv manifest) into the inbox, then:
+
+    \b
+        archive-ingest run
+        archive-ingest search Тён
+        archive-ingest show 3f2a9c0d1e4b5a67
+    """
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="archive-ingest: %(levelname)s: %(message)s",
+        stream=sys.stderr,
+    )
+
+
+@cli.command()
+@config_options
+def run(config_path: Path | None, inbox_dir: Path | None, archive_dir: Path | None) -> None:
+    """Ingest everything in the inbox into the archive and the catalog.
+
+    Each image is hashed, checked, read (EXIF, OCR), described, filed bit for bit under
+    the archive and recorded in the catalog; only then is it removed from the inbox.
+    Broken files are quarantined with the reason; the batch always goes on.
+
+    Example:
+
+    \b
+        archive-ingest run --inbox ~/scans/2026-11 --archive /srv/archive
+    """
+    settings = _settings(config_path, inbox_dir, archive_dir)
+    with _errors(), _progress_bar() as progress:
+        summary = pipeline.run(settings, progress=progress)
+    _print_summary(summary)
+    if summary.interrupted:
+        sys.exit(130)
+
+
+@contextmanager
+def _progress_bar() -> Iterator[pipeline.Progress | None]:
+    if not err_console.is_terminal:
+        yield None
+        return
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=err_console, transient=True) as bar:
+        task = bar.add_task("ingesting", total=None)
+
+        def update(name: str, done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total, description=name[-40:] or "done")
+
+        yield update
+
+
+def _print_summary(summary: pipeline.RunSummary) -> None:
+    for line in summary.problems:
+        click.echo(f"warning: {line}", err=True)
+    for line in summary.failed:
+        click.echo(f"error: {line}", err=True)
+    parts = [
+        f"ingested {len(summary.ingested)}",
+        f"duplicates {len(summary.duplicates)}",
+        f"quarantined {len(summary.quarantined)}",
+        f"failed {len(summary.failed)}",
+    ]
+    if summary.already_archived:
+        parts.append(f"already archived {len(summary.already_archived)}")
+    click.echo(("interrupted: " if summary.interrupted else "") + ", ".join(parts), err=True)
+    if summary.flags:
+        flagged = ", ".join(f"{code} {count}" for code, count in sorted(summary.flags.items()))
+        click.echo(f"flagged: {flagged}", err=True)
+    click.echo(
+        f"waiting for review: {summary.pending_review}; elapsed {summary.elapsed_seconds:.1f} s", err=True
+    )
+
+
+@cli.command()
+@click.argument("record_id")
+@output_options
+@config_options
+def show(
+    record_id: str, as_json: bool, config_path: Path | None, inbox_dir: Path | None, archive_dir: Path | None
+) -> None:
+    """Show one record (an id or a unique prefix of one).
+
+    Example:
+
+    \b
+        archive-ingest show 3f2a9c0d --json
+    """
+    settings = _settings(config_path, inbox_dir, archive_dir)
+    with _errors():
+        record = catalog_module.reader(settings.paths.catalog).require(record_id)
+    if as_json:
+        _print_json(record.to_json())
+        return
+    _print_record(record, settings)
+
+
+def _print_record(record: Record, settings: Settings) -> None:
+    out = Console(highlight=False, soft_wrap=True)
+    out.print(f"[bold]{record.id}[/bold]  {record.kind}  {record.source.filename}")
+    rows = [
+        ("file", str(settings.paths.archive / record.file.path) if record.file.path else "-"),
+        (
+            "format",
+            f"{record.file.format or '?'} {record.file.width or '?'}x{record.file.height or '?'}, "
+            f"{record.file.bytes:,} bytes",
+        ),
+        ("sha256", record.file.sha256),
+        ("caption", record.caption or "-"),
+        ("inscription", (record.ocr.text or "-").replace("\n", " / ")),
+        ("ocr confidence", f"{record.ocr.confidence}" if record.ocr.confidence is not None else "-"),
+        ("place", f"{record.place.name} ({record.place.source})" if record.place else "-"),
+        ("date", f"{record.date.value} ({record.date.source})" if record.date else "-"),
+        ("date taken (EXIF)", record.exif.date_taken or "-"),
+        ("camera", " ".join(filter(None, (record.exif.make, record.exif.model))) or "-"),
+        ("gps", f"{record.exif.gps['lat']:.5f}, {record.exif.gps['lon']:.5f}" if record.exif.gps else "-"),
+        ("credit", record.provenance.credit if record.provenance else "-"),
+        ("review", record.review.status),
+    ]
+    for label, value in rows:
+        out.print(f"  {label:<18} {value}", markup=False)
+    for flag in record.flags:
+        out.print(f"  flag {flag.code}: {flag.detail}", markup=False)
+    out.print("  events:")
+    for event in record.events:
+        out.print(f"    {event.at} {event.type} [{event.outcome}] {event.detail}", markup=False)
+
+
+@cli.command()
+@click.argument("text")
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="Show at most N records.")
+@output_options
+@config_options
+def search(
+    text: str,
+    limit: int | None,
+    as_json: bool,
+    config_path: Path | None,
+    inbox_dir: Path | None,
+    archive_dir: Path | None,
+) -> None:
+    """Find records whose caption, inscription, place or file name contain TEXT.
+
+    TEXT must start where a word starts ("Тён" finds "Тён Иван", not "лейтенант") and
+    may end inside one ("Пхеньян" finds "в Пхеньяне"). Case-insensitive; ё and е match
+    each other. On a terminal the hits are a table;
+    piped, one tab-separated line each (id, kind, place, file, matched fields, text).
+
+    Example:
+
+    \b
+        archive-ingest search "Тён Иван" --json
+    """
+    settings = _settings(config_path, inbox_dir, archive_dir)
+    with _errors():
+        hits = simple_search(catalog_module.reader(settings.paths.catalog).all(), text)
+    hits = hits[:limit] if limit else hits
+    if as_json:
+        _print_json([record.to_json() for record, _ in hits])
+        return
+    out = Console(highlight=False)
+    if out.is_terminal:
+        table = Table("id", "kind", "place", "file", "caption / inscription", "matched", box=None)
+        for record, matched in hits:
+            table.add_row(
+                record.id,
+                record.kind,
+                _place_name(record),
+                record.source.filename,
+                _snippet(record)[:60],
+                ", ".join(matched),
+            )
+        out.print(table)
+    else:
+        for record, matched in hits:
+            click.echo(
+                "\t".join(
+                    (
+                        record.id,
+                        record.kind,
+                        _place_name(record),
+                        record.source.filename,
+                        ", ".join(matched),
+                        _snippet(record),
+                    )
+                )
+            )
+    click.echo(f"{len(hits)} record{'s' if len(hits) != 1 else ''}", err=True)
+
+
+def _place_name(record: Record) -> str:
+    return record.place.name if record.place else ""
+
+
+def _snippet(record: Record) -> str:
+    return (record.caption or record.ocr.text or "").replace("\n", " / ").replace("\t", " ")
+
+
+@cli.command()
+@click.option(
+    "--format", "fmt", type=click.Choice(["json"]), default="json", show_default=True, help="Export format."
+)
+@click.option(
+    "--out", type=click.Path(dir_okay=False, path_type=Path), help="Write to a file instead of stdout."
+)
+@config_options
+def export(
+    fmt: str, out: Path | None, config_path: Path | None, inbox_dir: Path | None, archive_dir: Path | None
+) -> None:
+    """Export the catalog (a JSON array in the record contract).
+
+    Example:
+
+    \b
+        archive-ingest export --format json --out catalog-export.json
+    """
+    settings = _settings(config_path, inbox_dir, archive_dir)
+    with _errors():
+        records = catalog_module.reader(settings.paths.catalog).all()
+    payload = json.dumps([record.to_json() for record in records], ensure_ascii=False, indent=2)
+    if out is None:
+        click.echo(payload)
+    else:
+        out.write_text(payload + "\n", encoding="utf-8")
+        click.echo(f"wrote {len(records)} records to {out}", err=True)
+
+
+def main() -> None:
+    """Console-script entry point: our exit codes, and one line for an unexpected error."""
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("archive-ingest: interrupted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("archive-ingest: interrupted", err=True)
+        sys.exit(130)
+    except Exception as exc:
+        logging.getLogger(__name__).info("internal error", exc_info=True)
+        click.echo(f"archive-ingest: internal error: {exc!r} (run with -v for details)", err=True)
+        sys.exit(1)

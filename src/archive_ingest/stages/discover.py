@@ -1,0 +1,282 @@
+"""Find the scans in the inbox and pair each with its caption.
+
+Owns: walking the inbox (symlinks are not followed), deciding what is an image by its
+extension, decoding captions (UTF-8, UTF-8 with BOM, else legacy Cyrillic cp1251 with the
+`bad_encoding` flag), reading the `captions.csv` manifest, and reporting what cannot be
+paired (a caption with no image stays in the inbox). It reads; it never moves or alters
+a file. Problems are returned as one-line messages naming the file, never raised.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from ..context import RunContext
+from ..record import EventType, FileInfo, FlagCode, Kind, Outcome, Record, Source, sha256_of_bytes
+
+CAPTION_SUFFIX = ".txt"
+_COPY_SUFFIX = re.compile(r"(?: \(\d+\)| copy(?: \d+)?| - copy)$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Caption:
+    """A caption as found in the inbox, decoded."""
+
+    text: str
+    file: str
+    """Relative path (in the inbox) of the sidecar `.txt` or the manifest."""
+    encoding: str
+    """`utf-8`, `utf-8-sig` or `cp1251` (a fallback: raises `bad_encoding`)."""
+    sha256: str
+    """SHA-256 of the caption's bytes (the sidecar file, or the manifest row's caption)."""
+    is_sidecar: bool
+    place: str | None = None
+    date: str | None = None
+    credit: str | None = None
+
+
+@dataclass
+class Drop:
+    """One image found in the inbox, with its caption if it has one."""
+
+    image: str
+    """Relative POSIX path in the inbox."""
+    caption: Caption | None = None
+    notes: list[str] = field(default_factory=list)
+    """Caption problems worth an event on the record (e.g. two captions, one ignored)."""
+
+
+@dataclass
+class Discovery:
+    drops: list[Drop]
+    problems: list[str]
+    """One line each, naming the file: orphan captions, unreadable captions, symlinks."""
+    manifests: list[str]
+    """Relative paths of caption manifests read this run."""
+
+
+class CaptionDecodeError(ValueError):
+    """The bytes are not a caption (binary data, or too large)."""
+
+
+def decode_caption(data: bytes, max_bytes: int) -> tuple[str, str]:
+    """Decode caption bytes; returns (text, encoding).
+
+    UTF-8 (with or without BOM) is tried first; cp1251 is the fallback because legacy
+    Russian Windows tools wrote it, and a UTF-8 decode of real Cyrillic text almost never
+    succeeds by accident. Line endings become `\\n`, Unicode is NFC, and surrounding
+    whitespace is trimmed.
+
+    Raises:
+        CaptionDecodeError: larger than `max_bytes`, or binary (NUL or control bytes).
+    """
+    if len(data) > max_bytes:
+        raise CaptionDecodeError(f"caption is {len(data):,} bytes, over the limit of {max_bytes:,}")
+    if b"\x00" in data:
+        raise CaptionDecodeError("caption file holds binary data (NUL bytes)")
+    try:
+        if data.startswith(b"\xef\xbb\xbf"):
+            text, encoding = data[3:].decode("utf-8"), "utf-8-sig"
+        else:
+            text, encoding = data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        try:
+            text, encoding = data.decode("cp1251"), "cp1251"
+        except UnicodeDecodeError as exc:
+            raise CaptionDecodeError(f"caption is neither UTF-8 nor cp1251 ({exc.reason})") from exc
+    controls = sum(1 for ch in text if unicodedata.category(ch) == "Cc" and ch not in "\r\n\t")
+    if controls:
+        raise CaptionDecodeError(f"caption holds {controls} control characters: not text")
+    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n")).strip()
+    return text, encoding
+
+
+def find_drops(ctx: RunContext) -> Discovery:
+    """Walk the inbox and pair images with captions."""
+    settings = ctx.settings.discover
+    inbox = ctx.inbox
+    problems: list[str] = []
+    images: list[str] = []
+    sidecars: dict[str, str] = {}  # "dir/stem" -> relative caption path
+    manifests: list[str] = []
+    if not inbox.is_dir():
+        return Discovery([], [f"{inbox}: the inbox folder does not exist"], [])
+
+    for dirpath, dirnames, filenames in os.walk(inbox, followlinks=False):
+        dirnames.sort()
+        here = Path(dirpath)
+        for dirname in list(dirnames):
+            if (here / dirname).is_symlink():
+                problems.append(f"{_rel(here / dirname, inbox)}: symlinked folder not followed")
+        for name in sorted(filenames):
+            path = here / name
+            rel = _rel(path, inbox)
+            if name.startswith("."):
+                continue  # .DS_Store, editor swap files, our own temp files
+            if path.is_symlink():
+                problems.append(
+                    f"{rel}: symlink skipped (only regular files are ingested); left in the inbox"
+                )
+                continue
+            suffix = PurePosixPath(name).suffix.lower()
+            if name == settings.manifest:
+                manifests.append(rel)
+            elif suffix in settings.extensions:
+                images.append(rel)
+            elif suffix == CAPTION_SUFFIX:
+                sidecars[_stem_key(rel)] = rel
+            else:
+                problems.append(
+                    f"{rel}: not an image or caption ({suffix or 'no extension'}); left in the inbox"
+                )
+
+    manifest_rows: dict[str, Caption] = {}
+    for manifest in manifests:
+        rows, manifest_problems = _read_manifest(inbox, manifest, settings.max_caption_bytes)
+        problems.extend(manifest_problems)
+        manifest_rows.update(rows)
+
+    # Copies made by file managers ("scan (1).jpg", "scan copy.jpg") sort after their
+    # original, so the original's name is the one the archive keeps and the copy is the
+    # recorded duplicate.
+    images.sort(key=_original_first)
+    drops: list[Drop] = []
+    used_sidecars: set[str] = set()
+    image_set = set(images)
+    for image in images:
+        drop = Drop(image)
+        sidecar = sidecars.get(_stem_key(image))
+        row = manifest_rows.get(image)
+        if sidecar is not None:
+            used_sidecars.add(sidecar)
+            try:
+                data = (inbox / sidecar).read_bytes()
+                text, encoding = decode_caption(data, settings.max_caption_bytes)
+                drop.caption = Caption(
+                    text,
+                    sidecar,
+                    encoding,
+                    sha256_of_bytes(data),
+                    True,
+                    row.place if row else None,
+                    row.date if row else None,
+                    row.credit if row else None,
+                )
+                if row is not None and row.text and row.text != text:
+                    drop.notes.append(
+                        f"{row.file} also gives a caption for this file; the sidecar {sidecar} is used"
+                    )
+            except (OSError, CaptionDecodeError) as exc:
+                problems.append(
+                    f"{sidecar}: {exc}; the image is ingested without it and the caption left in the inbox"
+                )
+                used_sidecars.discard(sidecar)
+                drop.caption = row
+        else:
+            drop.caption = row
+        drops.append(drop)
+
+    for key, sidecar in sorted(sidecars.items()):
+        if sidecar not in used_sidecars and not any(_stem_key(i) == key for i in image_set):
+            problems.append(f"{sidecar}: caption with no image; left in the inbox")
+    for image_rel, row in sorted(manifest_rows.items()):
+        if image_rel not in image_set:
+            problems.append(f"{row.file}: row for '{image_rel}' names no image in the inbox")
+    return Discovery(drops, problems, manifests)
+
+
+def new_record(drop: Drop, ctx: RunContext) -> Record:
+    """The record a drop starts as: its names and caption; fixity fills in the rest."""
+    caption = drop.caption
+    record = Record(
+        id="",
+        kind=Kind.PHOTO,
+        source=Source(
+            filename=drop.image,
+            caption_file=caption.file if caption else None,
+            ingested_at=ctx.timestamp(),
+            caption_sha256=caption.sha256 if caption else None,
+        ),
+        file=FileInfo(sha256="", bytes=0),
+        caption=caption.text if caption else None,
+    )
+    if caption is not None:
+        outcome = Outcome.WARNING if caption.encoding == "cp1251" else Outcome.SUCCESS
+        record.add_event(
+            EventType.CAPTION,
+            ctx.timestamp(),
+            ctx.agent(),
+            outcome,
+            f"caption read from {caption.file} ({caption.encoding})",
+        )
+        if caption.encoding == "cp1251":
+            record.add_flag(
+                FlagCode.BAD_ENCODING,
+                f"{caption.file} is not UTF-8; decoded as legacy Cyrillic cp1251 — check the text",
+            )
+    for note in drop.notes:
+        record.add_event(EventType.CAPTION, ctx.timestamp(), ctx.agent(), Outcome.WARNING, note)
+    return record
+
+
+def _read_manifest(inbox: Path, manifest: str, max_bytes: int) -> tuple[dict[str, Caption], list[str]]:
+    """Rows of a `captions.csv` keyed by the image's inbox path; problems as lines."""
+    problems: list[str] = []
+    rows: dict[str, Caption] = {}
+    try:
+        data = (inbox / manifest).read_bytes()
+        text, encoding = decode_caption(data, max_bytes * 100)
+    except (OSError, CaptionDecodeError) as exc:
+        return {}, [f"{manifest}: {exc}; manifest ignored"]
+    reader = csv.DictReader(io.StringIO(text))
+    columns = {name.strip().lower() for name in reader.fieldnames or []}
+    if not {"file", "caption"} <= columns:
+        return {}, [
+            f"{manifest}: needs the columns 'file' and 'caption' (found: {', '.join(sorted(columns)) or 'none'})"
+        ]
+    base = PurePosixPath(manifest).parent
+    for line_no, raw_row in enumerate(reader, start=2):
+        row = {(key or "").strip().lower(): (value or "").strip() for key, value in raw_row.items() if key}
+        name = row.get("file", "")
+        where = f"{manifest} line {line_no}"
+        if not name:
+            problems.append(f"{where}: empty 'file' column; row ignored")
+            continue
+        target = PurePosixPath(name.replace("\\", "/"))
+        if target.is_absolute() or ".." in target.parts:
+            problems.append(f"{where}: file '{name}' is outside the inbox; row ignored")
+            continue
+        key = str(base / target) if str(base) != "." else str(target)
+        caption_text = unicodedata.normalize("NFC", row.get("caption", ""))
+        rows[key] = Caption(
+            text=caption_text,
+            file=manifest,
+            encoding=encoding,
+            sha256=sha256_of_bytes(caption_text.encode("utf-8")),
+            is_sidecar=False,
+            place=row.get("place") or None,
+            date=row.get("date") or None,
+            credit=row.get("credit") or None,
+        )
+    return rows, problems
+
+
+def _original_first(rel: str) -> tuple[str, bool, str]:
+    stem = str(PurePosixPath(rel).with_suffix(""))
+    base = _COPY_SUFFIX.sub("", stem)
+    return (base, base != stem, rel)
+
+
+def _rel(path: Path, inbox: Path) -> str:
+    return path.relative_to(inbox).as_posix()
+
+
+def _stem_key(rel: str) -> str:
+    path = PurePosixPath(rel)
+    return str(path.with_suffix(""))

@@ -1,0 +1,109 @@
+"""Filing: copy the original, bit for bit, into `archive/` and verify the copy.
+
+Layout (paths relative to `archive/`):
+- `originals/ab/abcdef0123456789.jpg`: the original, named by record id (the first 16
+  hex digits of its SHA-256), under a two-digit fan-out folder; the extension follows the
+  format identified, so a PNG dropped as `.jpg` is filed as `.png` (its name as dropped
+  stays in `source.filename`);
+- `quarantine/ab/abcdef0123456789.jpg`: files that could not be read safely;
+- `captions/ab/<sha256 of the caption>.txt`: caption sidecars, bit for bit (cp1251 stays
+  cp1251), content-addressed so the same caption is stored once.
+
+A copy goes to a temporary file in the target folder, is fsynced, renamed into place,
+then read back and hashed; only a verified copy counts. A target that already exists with
+the right hash (left by an interrupted run) is adopted, not copied again. The inbox file
+is removed later by the pipeline, after the record is committed.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+from pathlib import Path, PurePosixPath
+
+from ..context import RunContext
+from ..record import EventType, Outcome, Record
+from .fixity import sha256_of_file
+
+FORMAT_EXTENSIONS = {"JPEG": ".jpg", "PNG": ".png", "TIFF": ".tif", "WEBP": ".webp"}
+_SAFE_SUFFIX = re.compile(r"^\.[a-z0-9]{1,8}$")
+
+
+class FilingError(OSError):
+    """The archived copy could not be written or did not verify; the inbox file stays."""
+
+
+def archive_name(record: Record) -> str:
+    """Where the original goes, relative to `archive/`."""
+    ext = FORMAT_EXTENSIONS.get(record.file.format or "")
+    if ext is None:
+        suffix = PurePosixPath(record.source.filename).suffix.lower()
+        ext = suffix if _SAFE_SUFFIX.match(suffix) else ".bin"
+    folder = "quarantine" if record.quarantined else "originals"
+    return f"{folder}/{record.id[:2]}/{record.id}{ext}"
+
+
+def caption_name(caption_sha256: str) -> str:
+    return f"captions/{caption_sha256[:2]}/{caption_sha256}.txt"
+
+
+def copy_verified(source: Path, target: Path, sha256: str) -> bool:
+    """Copy `source` to `target` atomically and check the copy's SHA-256.
+
+    Returns True when a copy was made, False when `target` already held these bytes.
+
+    Raises:
+        FilingError: the copy failed or its hash differs (no partial file is left).
+    """
+    if target.exists():
+        try:
+            if sha256_of_file(target)[0] == sha256:
+                return False
+        except OSError as exc:
+            raise FilingError(f"{target}: exists but cannot be read: {exc}") from exc
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp_name = tempfile.mkstemp(prefix=".filing.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(handle, "wb") as temp, source.open("rb") as original:
+            shutil.copyfileobj(original, temp, 1 << 20)
+            temp.flush()
+            os.fsync(temp.fileno())
+        copied = sha256_of_file(Path(temp_name))[0]
+        if copied != sha256:
+            raise FilingError(f"{target}: the copy's sha256 {copied} differs from the original's {sha256}")
+        os.replace(temp_name, target)
+    except OSError as exc:
+        Path(temp_name).unlink(missing_ok=True)
+        if isinstance(exc, FilingError):
+            raise
+        raise FilingError(f"{target}: cannot write the archived copy: {exc}") from exc
+    return True
+
+
+def run(record: Record, ctx: RunContext) -> Record:
+    relative = archive_name(record)
+    made = copy_verified(ctx.inbox / record.source.filename, ctx.archive / relative, record.file.sha256)
+    record.file.path = relative
+    how = "copied" if made else "already present from an interrupted run; adopted"
+    record.add_event(
+        EventType.FIXITY_CHECK,
+        ctx.timestamp(),
+        ctx.agent(),
+        Outcome.SUCCESS,
+        f"{relative} {how}; sha256 of the archived copy matches",
+    )
+    caption = ctx.captions.get(record.source.filename)
+    if caption is not None and caption.is_sidecar:
+        caption_relative = caption_name(caption.sha256)
+        copy_verified(ctx.inbox / caption.file, ctx.archive / caption_relative, caption.sha256)
+        record.source.caption_path = caption_relative
+    record.add_event(
+        EventType.QUARANTINE if record.quarantined else EventType.INGESTION,
+        ctx.timestamp(),
+        ctx.agent(),
+        Outcome.SUCCESS,
+        f"filed as {relative}",
+    )
+    return record

@@ -1,0 +1,231 @@
+"""End to end: one batch with every kind of good and bad file, through the real CLI.
+
+Real tesseract, a real TinyDB file, real files on disk. The batch is ingested once per
+session (see conftest.py); each test checks one promise.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+from pathlib import Path
+
+from archive_ingest.search import normalise
+from conftest import IngestedBatch, new_home
+from scanmaker import make_scan
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def test_run_exits_zero_and_summarises(ingested_batch: IngestedBatch) -> None:
+    result = ingested_batch.result
+    assert result.exit_code == 0, result.output
+    summary = result.stderr
+    assert "ingested 5, duplicates 1, quarantined 4, failed 0" in summary
+    assert re.search(r"flagged: .*corrupt 4", summary)
+    assert re.search(r"flagged: .*duplicate 1", summary)
+    assert re.search(r"elapsed \d+\.\d s", summary)
+
+
+def test_every_record_is_committed_once(ingested_batch: IngestedBatch) -> None:
+    names = sorted(r["source"]["filename"] for r in ingested_batch.records)
+    assert names == [
+        "DSC_0001.jpg",
+        "DSC_0003.JPG",
+        "IMG_0002.jpeg",
+        "bomb.png",
+        "broken.jpg",
+        "empty.jpg",
+        "notes.jpg",
+        "old scan 1975.TIFF",
+        "scans/Могила Ким Шура.png",
+    ]
+    ids = [r["id"] for r in ingested_batch.records]
+    assert len(set(ids)) == len(ids)
+
+
+def test_originals_are_filed_bit_for_bit(ingested_batch: IngestedBatch) -> None:
+    archive = ingested_batch.home.archive
+    for key in ("stone", "hangul", "tiff", "manifest_image", "no_caption"):
+        original = ingested_batch.originals[key]
+        record = ingested_batch.by_name(
+            ingested_batch.files[key].relative_to(ingested_batch.home.inbox).as_posix()
+        )
+        assert record["file"]["sha256"] == sha256(original)
+        assert record["id"] == sha256(original)[:16]
+        assert record["file"]["path"].startswith(f"originals/{record['id'][:2]}/{record['id']}")
+        assert (archive / record["file"]["path"]).read_bytes() == original
+
+
+def test_inbox_keeps_only_what_was_not_filed(ingested_batch: IngestedBatch) -> None:
+    # The orphan caption stays, and so does the manifest (one of its rows names no image).
+    assert ingested_batch.home.inbox_files() == ["captions.csv", "lonely.txt"]
+    assert (ingested_batch.home.inbox / "lonely.txt").read_text(encoding="utf-8") == (
+        "a caption whose photo never came"
+    )
+
+
+def test_problems_are_reported_one_line_each(ingested_batch: IngestedBatch) -> None:
+    stderr = ingested_batch.result.stderr
+    assert "warning: lonely.txt: caption with no image; left in the inbox\n" in stderr
+    assert (
+        "warning: captions.csv line 3: file '../../etc/passwd' is outside the inbox; row ignored\n" in stderr
+    )
+
+
+def test_headstone_exif_fields(ingested_batch: IngestedBatch) -> None:
+    exif = ingested_batch.by_name("DSC_0001.jpg")["exif"]
+    assert exif["date_taken"] == "2013-01-09T11:50:11"
+    assert exif["make"] == "Canon"
+    assert exif["model"] == "Canon EOS 80D"
+    assert exif["artist"] == "Embassy photographer"
+    assert exif["orientation"] == 6
+    assert abs(exif["gps"]["lat"] - 41.7956) < 1e-5
+    assert abs(exif["gps"]["lon"] - 129.7758) < 1e-5
+
+
+def test_ocr_reads_the_rotated_stone_upright(ingested_batch: IngestedBatch) -> None:
+    record = ingested_batch.by_name("DSC_0001.jpg")
+    # The pixels are stored turned 90 degrees; only an upright read gives these words.
+    assert normalise(record["ocr"]["text"]) == normalise("ТЕН ИВАН\n1884-1949")
+    assert record["ocr"]["confidence"] > 80
+    assert record["ocr"]["languages"] == ["rus", "kor", "eng"]
+    assert re.fullmatch(r"tesseract \d+\.\d+\.\d+", record["ocr"]["engine"])
+
+
+def test_ocr_reads_hangul(ingested_batch: IngestedBatch) -> None:
+    text = ingested_batch.by_name("scans/Могила Ким Шура.png")["ocr"]["text"]
+    assert "김 슈라" in text
+    assert "КИМ ШУРА" in text
+
+
+def test_structured_fields(ingested_batch: IngestedBatch) -> None:
+    stone = ingested_batch.by_name("DSC_0001.jpg")
+    assert stone["kind"] == "headstone"
+    assert stone["place"]["name"] == "Chongjin"
+    assert stone["place"]["source"] == "caption"
+    assert stone["date"] == {"value": "2013-01-09", "precision": "day", "source": "exif"}
+    monument = ingested_batch.by_name("old scan 1975.TIFF")
+    assert monument["kind"] == "monument"
+    assert monument["place"]["name"] == "Sinuiju"
+    assert monument["date"] == {"value": "197x", "precision": "decade", "source": "caption"}
+
+
+def test_manifest_caption_place_date_and_credit(ingested_batch: IngestedBatch) -> None:
+    record = ingested_batch.by_name("IMG_0002.jpeg")
+    assert record["caption"] == "Unknown soldier, Hamhung cemetery"
+    assert record["source"]["caption_file"] == "captions.csv"
+    assert record["place"]["name"] == "Hamhung"
+    assert record["place"]["source"] == "manifest"
+    assert record["date"] == {"value": "1978-05", "precision": "month", "source": "manifest"}
+    assert record["provenance"]["credit"] == "Koryo Tours archive"
+
+
+def test_captions_decoded_and_filed(ingested_batch: IngestedBatch) -> None:
+    home = ingested_batch.home
+    cp1251 = ingested_batch.by_name("scans/Могила Ким Шура.png")
+    assert cp1251["caption"] == "Могила Ким Шуры, Вонсан"
+    assert [f["code"] for f in cp1251["flags"]].count("bad_encoding") == 1
+    # The caption is filed as dropped: still cp1251 bytes, still the same hash.
+    filed = (home.archive / cp1251["source"]["caption_path"]).read_bytes()
+    assert filed == "Могила Ким Шуры, Вонсан".encode("cp1251")
+    assert cp1251["source"]["caption_sha256"] == sha256(filed)
+    bom = ingested_batch.by_name("old scan 1975.TIFF")
+    assert bom["caption"] == "Памятник Освобождения в Синыйджу.\nФото 1970-х."
+    assert not any(f["code"] == "bad_encoding" for f in bom["flags"])
+
+
+def test_provenance_defaults(ingested_batch: IngestedBatch) -> None:
+    provenance = ingested_batch.by_name("DSC_0001.jpg")["provenance"]
+    assert provenance == {
+        "credit": "Russian Embassy in Pyongyang",
+        "rights": "All photos are the property of the Russian Embassy in Pyongyang.",
+        "source": "Photo series published by the Russian Embassy in Pyongyang (@RusEmbDPRK)",
+        "commentary": "Koryo Tours",
+    }
+
+
+def test_events_tell_the_story(ingested_batch: IngestedBatch) -> None:
+    record = ingested_batch.by_name("DSC_0001.jpg")
+    types = [e["type"] for e in record["events"]]
+    assert types[:3] == ["caption", "message digest calculation", "format identification"]
+    for expected in ("metadata extraction", "ocr", "fixity check", "ingestion"):
+        assert expected in types
+    ocr_event = next(e for e in record["events"] if e["type"] == "ocr")
+    assert re.fullmatch(r"archive-ingest \S+; tesseract \d+\.\d+\.\d+", ocr_event["agent"])
+    outcomes = {e["type"]: e["outcome"] for e in record["events"]}
+    assert outcomes.pop("duplicate drop") == "warning"
+    assert set(outcomes.values()) == {"success"}
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", e["at"]) for e in record["events"])
+
+
+def test_duplicate_is_recorded_on_the_existing_record(ingested_batch: IngestedBatch) -> None:
+    record = ingested_batch.by_name("DSC_0001.jpg")
+    duplicate_flags = [f for f in record["flags"] if f["code"] == "duplicate"]
+    assert duplicate_flags == [
+        {"code": "duplicate", "detail": "same bytes as 'DSC_0001.jpg' dropped again as 'DSC_0001 (1).jpg'"}
+    ]
+    event = next(e for e in record["events"] if e["type"] == "duplicate drop")
+    assert "dropped again as 'DSC_0001 (1).jpg', with caption DSC_0001 (1).txt" in event["detail"]
+    assert "its caption differs and is kept here: 'Тён Иван, Chongjin (a second copy)'" in event["detail"]
+    assert record["review"]["status"] == "pending"
+    # Stored once: one original in the archive for the two drops.
+    assert len(list(ingested_batch.home.archive.glob(f"originals/*/{record['id']}*"))) == 1
+
+
+def test_bad_files_are_quarantined_with_reasons(ingested_batch: IngestedBatch) -> None:
+    expected = {
+        "broken.jpg": "cannot decode the image: image file is truncated",
+        "empty.jpg": "zero-byte file: nothing to read",
+        "notes.jpg": "not an image Pillow can identify (wrong extension or damaged header)",
+        "bomb.png": "decompression bomb: the header declares 30000x30000 pixels (900 MP), "
+        "over the limit of 150 MP; not decoded",
+    }
+    for name, reason in expected.items():
+        record = ingested_batch.by_name(name)
+        assert record["kind"] == "quarantined", name
+        assert record["flags"] == [{"code": "corrupt", "detail": reason}] or (
+            record["flags"][0]["code"] == "corrupt" and record["flags"][0]["detail"].startswith(reason)
+        ), (name, record["flags"])
+        assert record["file"]["path"].startswith("quarantine/")
+        key = next(k for k, p in ingested_batch.files.items() if p.name == name)
+        filed = ingested_batch.home.archive / record["file"]["path"]
+        assert filed.read_bytes() == ingested_batch.originals[key]
+        assert record["review"]["status"] == "pending"
+
+
+def test_quality_flags(ingested_batch: IngestedBatch) -> None:
+    codes = {r["source"]["filename"]: sorted(f["code"] for f in r["flags"]) for r in ingested_batch.records}
+    assert codes["DSC_0003.JPG"] == ["no_caption", "no_date", "unknown_place"]
+    assert codes["IMG_0002.jpeg"] == []
+    assert ingested_batch.by_name("IMG_0002.jpeg")["review"]["status"] == "not_needed"
+
+
+def test_rerun_with_nothing_new_changes_nothing(ingested_batch: IngestedBatch, tmp_path: Path) -> None:
+    # Work on a copy so the session batch stays as it was.
+    home = new_home(tmp_path / "copy")
+    shutil.rmtree(home.root)
+    shutil.copytree(ingested_batch.home.root, home.root)
+    before = home.catalog.read_bytes()
+    result = home.invoke("run")
+    assert result.exit_code == 0
+    assert "ingested 0, duplicates 0, quarantined 0, failed 0" in result.stderr
+    assert home.catalog.read_bytes() == before
+
+
+def test_same_file_left_in_inbox_after_commit_is_already_archived(tmp_path: Path) -> None:
+    home = new_home(tmp_path / "home", "stages: [fixity, identify, exif, provenance, flags, file]\n")
+    scan = make_scan(home.inbox / "a.jpg", ["ТЕСТ"], caption="Grave, Pyongyang")
+    kept = scan.read_bytes()
+    assert home.invoke("run").exit_code == 0
+    # As if a run was killed between the catalog commit and the inbox clean-up:
+    scan.write_bytes(kept)
+    scan.with_suffix(".txt").write_text("Grave, Pyongyang", encoding="utf-8")
+    result = home.invoke("run")
+    assert "ingested 0, duplicates 0, quarantined 0, failed 0, already archived 1" in result.stderr
+    assert home.inbox_files() == []
+    [record] = home.catalog_records()
+    assert not any(f["code"] == "duplicate" for f in record["flags"])
