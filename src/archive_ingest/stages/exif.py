@@ -10,11 +10,17 @@ fuzzing the files in `exif_samples/`):
 
 - For "no EXIF" and for EXIF it cannot locate it returns `{}` (status "none") and logs
   a warning ("File format not recognized.") on the `exifread` logger.
-- Otherwise it raises, from deep inside its parsers: `IndexError` (an empty ExifOffset),
-  `KeyError`, `EOFError`, `AssertionError`, `NotImplementedError` and `UnicodeDecodeError`
-  (a `ValueError`) from its HEIC/AVIF/JXL box reader, its own `ExifError` subclasses
-  (`BadSize`, `BoxVersion`), `OverflowError` when a 64-bit box size is sought, and
-  `TypeError`/`struct.error` from tag decoding. Those are the exceptions caught here.
+- Otherwise it raises, from deep inside its parsers (all seen when fuzzing): `IndexError`
+  (an empty ExifOffset, a JPEG cut short), and from its HEIC/AVIF/JXL box reader
+  `KeyError`, `EOFError`, `AssertionError`, `NotImplementedError` (a box of size 0),
+  `UnicodeDecodeError` (a `ValueError`), its own `ExifError` subclasses (`BadSize`,
+  `BoxVersion`) and `OverflowError` (a 64-bit box size sought on a memory buffer; a
+  real file gives `ValueError`). Also caught, from reading its source: `TypeError` (a
+  sub-IFD pointer of the wrong type; exif-py's test files are named after past ones),
+  `struct.error` (its unpacking of file bytes) and `OSError` (the disk failing mid-read).
+  Not caught, because they cannot happen here: `ZeroDivisionError` (its `Ratio` keeps a
+  zero denominator instead of dividing), `RecursionError` (sub-IFDs nest one level deep
+  and IFD chains are checked for loops), `MemoryError` (reads are clamped, see below).
 - A box whose 64-bit size is 0 sends its HEIC reader round the same box forever, and an
   IFD chain with 65535-entry directories makes it read for minutes. `read_exif` therefore
   gives exifread a file object that refuses to read past a budget (`_MAX_READS`), and
@@ -39,13 +45,13 @@ import os
 import re
 import struct
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from datetime import datetime
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import exifread
 from exifread.core.exceptions import ExifError
@@ -55,6 +61,8 @@ from ..context import RunContext
 from ..record import EventType, ExifInfo, Outcome, Record
 
 log = logging.getLogger(__name__)
+
+_T = TypeVar("_T")
 
 ExifStatus = Literal["ok", "none", "error"]
 
@@ -67,8 +75,8 @@ _MAX_READS = 500_000
 _MAX_MESSAGES = 3
 
 # Where each field is looked for, first match wins. DateTimeOriginal belongs in the Exif
-# IFD and Make/Model in IFD0, but some writers put them in the other one, and exiftool
-# reads them from either.
+# IFD and Make/Model in IFD0, but some writers put them in the other one (the JPEG XL
+# sample keeps Make and Model in the Exif IFD), and exiftool reads them from either.
 _DATE_SOURCES = (
     "EXIF DateTimeOriginal",
     "Image DateTimeOriginal",
@@ -77,14 +85,6 @@ _DATE_SOURCES = (
     "Image DateTime",
     "EXIF DateTime",
 )
-_TEXT_SOURCES = {
-    "make": ("Image Make", "EXIF Make"),
-    "model": ("Image Model", "EXIF Model"),
-    "artist": ("Image Artist", "EXIF Artist"),
-    "copyright": ("Image Copyright", "EXIF Copyright"),
-    "description": ("Image ImageDescription", "EXIF ImageDescription"),
-}
-_ORIENTATION_SOURCES = ("Image Orientation", "EXIF Orientation")
 
 # "2013:01:09 11:50:11", also with '-' in the date or 'T' between; anything after the
 # seconds (sub-seconds, a zone) is ignored. Blank or zeroed dates fail the calendar check.
@@ -101,7 +101,6 @@ _EXIFREAD_ERRORS: tuple[type[Exception], ...] = (
     AssertionError,
     NotImplementedError,
     OverflowError,
-    ZeroDivisionError,
     struct.error,
     OSError,  # the disk failing mid-read, or a seek the OS refuses
 )
@@ -180,20 +179,23 @@ def run(record: Record, ctx: RunContext) -> Record:
 
 
 def _exif_info(tags: dict[str, Any]) -> ExifInfo:
-    info = ExifInfo()
-    for key in _DATE_SOURCES:
-        date_taken = _date(tags.get(key))
-        if date_taken is not None:
-            info.date_taken = date_taken
-            break
-    for field_name, keys in _TEXT_SOURCES.items():
-        setattr(info, field_name, _first(_text(tags.get(key)) for key in keys))
-    info.orientation = _first(_orientation(tags.get(key)) for key in _ORIENTATION_SOURCES)
-    info.gps = _gps(tags)
-    return info
+    def text(name: str) -> str | None:
+        return _first(_text(tags.get(f"{ifd} {name}")) for ifd in ("Image", "EXIF"))
+
+    return ExifInfo(
+        date_taken=_first(_date(tags.get(key)) for key in _DATE_SOURCES),
+        make=text("Make"),
+        model=text("Model"),
+        artist=text("Artist"),
+        copyright=text("Copyright"),
+        description=text("ImageDescription"),
+        orientation=_first(_orientation(tags.get(f"{ifd} Orientation")) for ifd in ("Image", "EXIF")),
+        gps=_gps(tags),
+    )
 
 
-def _first(values: Iterator[Any]) -> Any:
+def _first(values: Iterable[_T | None]) -> _T | None:
+    """The first value that is not None (later ones are not computed)."""
     return next((value for value in values if value is not None), None)
 
 

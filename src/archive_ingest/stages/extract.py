@@ -19,27 +19,58 @@ from ..text.dates import DateParseError, date_in_text, parse_date_cell
 KIND_WORDS: tuple[tuple[Kind, tuple[str, ...]], ...] = (
     (
         Kind.CEREMONY,
-        ("венк", "возложен", "церемони", "митинг", "wreath", "ceremony", "laying", "헌화", "화환"),
+        (
+            "венк",
+            "возложен",
+            "церемони",
+            "митинг",
+            "делегаци",
+            "посещ",
+            "сотрудник",
+            "wreath",
+            "ceremony",
+            "laying",
+            "delegation",
+            "visit",
+            "staff",
+            "헌화",
+            "화환",
+        ),
     ),
-    (Kind.MONUMENT, ("памятник", "монумент", "обелиск", "monument", "obelisk", "기념비", "기념탑")),
-    (Kind.HEADSTONE, ("могил", "надгроб", "захоронен", "grave", "headstone", "tomb", "묘", "무덤")),
+    (
+        Kind.MONUMENT,
+        ("памятник", "монумент", "обелиск", "мемориал", "monument", "obelisk", "memorial", "기념비", "기념탑"),
+    ),
+    (
+        Kind.HEADSTONE,
+        ("могил", "надгроб", "захоронен", "неизвестн", "grave", "headstone", "tomb", "unknown soldier", "묘", "무덤"),
+    ),
 )
 
-#: A life span as carved on a stone: 1884-1949, 1884 — 1949.
+#: A life span as carved or captioned: 1884-1949, 1884 — 1949, (1903-63).
 LIFE_SPAN = re.compile(r"\b1[89]\d\d\s*[-–—]\s*(?:1[89]\d\d|\d{1,2})\b")
 UNKNOWN_SOLDIER = re.compile(r"неизвестн", re.IGNORECASE)
+#: "Photo: Russian Embassy in Pyongyang." names the photographer, not the place.
+CREDIT_LINE = re.compile(r"(?:photo|фото|снимок|source|источник)\s*[:©]\s*[^.\n]*", re.IGNORECASE)
 
 
 def kind_of(caption: str | None, inscription: str) -> tuple[Kind, str]:
-    """(kind, the reason) from caption words, else the inscription's look."""
+    """(kind, the reason) from caption words, else a life span in caption or inscription."""
     lowered = (caption or "").lower()
     for kind, words in KIND_WORDS:
         for word in words:
             if word in lowered:
                 return kind, f"caption says '{word}'"
+    if LIFE_SPAN.search(lowered):
+        return Kind.HEADSTONE, "caption gives a life span"
     if LIFE_SPAN.search(inscription) or UNKNOWN_SOLDIER.search(inscription):
         return Kind.HEADSTONE, "inscription carries a life span"
     return Kind.PHOTO, "nothing says what the photo shows"
+
+
+def place_text(caption: str, credit: str) -> str:
+    """The caption without credit lines, which name the photographer's city, not the site's."""
+    return CREDIT_LINE.sub(" ", caption.replace(credit, " "))
 
 
 def run(record: Record, ctx: RunContext) -> Record:
@@ -60,14 +91,13 @@ def run(record: Record, ctx: RunContext) -> Record:
         else:
             outcome = Outcome.WARNING
             notes.append(f"manifest place '{manifest_place}' is not in the gazetteer")
-    if record.place is None and record.caption and (site := gazetteer.find(record.caption)):
+    caption_for_place = place_text(record.caption or "", ctx.settings.provenance.credit)
+    if record.place is None and (site := gazetteer.find(caption_for_place)):
         record.place = site.to_place("caption")
     if record.place is None and record.ocr.text and (site := gazetteer.find(record.ocr.text)):
         record.place = site.to_place("ocr")
     if record.place is None and record.exif.gps:
-        nearest = gazetteer.nearest(
-            record.exif.gps["lat"], record.exif.gps["lon"], ctx.settings.places.gps_max_km
-        )
+        nearest = gazetteer.nearest(record.exif.gps["lat"], record.exif.gps["lon"], ctx.settings.places.gps_max_km)
         if nearest is not None:
             record.place = nearest[0].to_place("gps")
     if record.place is not None:
