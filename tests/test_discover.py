@@ -106,8 +106,11 @@ def test_manifest_rows_and_hostile_paths(ctx: RunContext) -> None:
 
 def test_manifest_without_required_columns(ctx: RunContext) -> None:
     touch(ctx.inbox / "captions.csv", b"name,text\na.jpg,hello\n")
-    assert find_drops(ctx).problems == [
-        "captions.csv: needs the columns 'file' and 'caption' (found: name, text)"
+    found = find_drops(ctx)
+    assert found.manifests == {}
+    assert found.problems == [
+        "captions.csv: needs the columns 'file' and 'caption' (found: name, text); "
+        "manifest ignored and left in the inbox"
     ]
 
 

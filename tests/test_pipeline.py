@@ -61,8 +61,8 @@ def test_originals_are_filed_bit_for_bit(ingested_batch: IngestedBatch) -> None:
 
 
 def test_inbox_keeps_only_what_was_not_filed(ingested_batch: IngestedBatch) -> None:
-    # The orphan caption stays, and so does the manifest (one of its rows names no image).
-    assert ingested_batch.home.inbox_files() == ["captions.csv", "lonely.txt"]
+    # The orphan caption stays; the manifest is filed once every image it names is.
+    assert ingested_batch.home.inbox_files() == ["lonely.txt"]
     assert (ingested_batch.home.inbox / "lonely.txt").read_text(encoding="utf-8") == (
         "a caption whose photo never came"
     )
@@ -118,6 +118,10 @@ def test_manifest_caption_place_date_and_credit(ingested_batch: IngestedBatch) -
     record = ingested_batch.by_name("IMG_0002.jpeg")
     assert record["caption"] == "Unknown soldier, Hamhung cemetery"
     assert record["source"]["caption_file"] == "captions.csv"
+    manifest = ingested_batch.home.archive / record["source"]["caption_path"]
+    assert manifest.suffix == ".csv"
+    assert record["source"]["caption_sha256"] == sha256(manifest.read_bytes())
+    assert manifest.read_text(encoding="utf-8").startswith("file,caption,place,date,credit\n")
     assert record["place"]["name"] == "Hamhung"
     assert record["place"]["source"] == "manifest"
     assert record["date"] == {"value": "1978-05", "precision": "month", "source": "manifest"}

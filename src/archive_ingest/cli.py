@@ -149,6 +149,8 @@ def _progress_bar() -> Iterator[pipeline.Progress | None]:
 
 
 def _print_summary(summary: pipeline.RunSummary) -> None:
+    for line in summary.notes:
+        click.echo(f"note: {line}", err=True)
     for line in summary.problems:
         click.echo(f"warning: {line}", err=True)
     for line in summary.failed:

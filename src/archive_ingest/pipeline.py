@@ -72,7 +72,9 @@ class RunSummary:
     failed: list[str] = field(default_factory=list)
     """One line per file that stays in the inbox because something went wrong."""
     problems: list[str] = field(default_factory=list)
-    """One line per thing the user should know (orphan captions, skipped files...)."""
+    """One line per thing the user should fix or check (orphan captions, skipped files...)."""
+    notes: list[str] = field(default_factory=list)
+    """One line per thing done that is worth saying (a manifest filed)."""
     flags: Counter[str] = field(default_factory=Counter)
     """Flags raised on this run's new records, by code."""
     pending_review: int = 0
@@ -81,9 +83,7 @@ class RunSummary:
     interrupted: bool = False
 
 
-def run(
-    settings: Settings, *, now: Callable[[], datetime] = utc_now, progress: Progress | None = None
-) -> RunSummary:
+def run(settings: Settings, *, now: Callable[[], datetime] = utc_now, progress: Progress | None = None) -> RunSummary:
     """Process everything in the inbox.
 
     Raises:
@@ -116,6 +116,8 @@ def run(
             # the inbox (its archived copy, if any, is adopted by the next run).
             batch.commit()
             summary.interrupted = True
+        if not summary.interrupted:
+            _settle_manifests(ctx, found.manifests, summary)
         if progress:
             progress("", len(found.drops), len(found.drops))
         summary.pending_review = sum(1 for r in catalog.all() if r.review.status == ReviewStatus.PENDING)
@@ -132,6 +134,25 @@ def _check_paths(ctx: RunContext) -> None:
             pass
     except OSError as exc:
         raise ConfigError(f"paths.archive: {ctx.archive} is not writable: {exc.strerror or exc}") from exc
+
+
+def _settle_manifests(ctx: RunContext, manifests: dict[str, list[str]], summary: RunSummary) -> None:
+    """File a caption manifest and clear it from the inbox once none of its images is left there.
+
+    Kept while any image it names still waits in the inbox, so the next run can pair it.
+    """
+    for manifest, images in manifests.items():
+        if any((ctx.inbox / image).exists() for image in images):
+            continue
+        path = ctx.inbox / manifest
+        try:
+            sha256, _ = fixity.sha256_of_file(path)
+            filed = file.file_caption(discover.Caption("", manifest, "", sha256, is_sidecar=False), ctx)
+            path.unlink()
+        except OSError as exc:
+            summary.problems.append(f"{manifest}: could not be filed and cleared from the inbox: {exc}")
+            continue
+        summary.notes.append(f"{manifest}: every image it names is archived; filed as {filed}")
 
 
 class _Batch:
@@ -193,23 +214,18 @@ class _Batch:
         detail = f"the same bytes were dropped again as '{name}'"
         if drop.caption is not None:
             caption = drop.caption
-            if caption.is_sidecar:
-                caption_path = file.caption_name(caption.sha256)
-                file.copy_verified(ctx.inbox / caption.file, ctx.archive / caption_path, caption.sha256)
-                detail += f", with caption {caption.file} (filed as {caption_path})"
+            caption_path = file.file_caption(caption, ctx)
+            detail += f", with caption {caption.file} (filed as {caption_path})"
             if not existing.caption:
                 existing.caption = caption.text
                 existing.source.caption_file = caption.file
                 existing.source.caption_sha256 = caption.sha256
-                if caption.is_sidecar:
-                    existing.source.caption_path = file.caption_name(caption.sha256)
+                existing.source.caption_path = caption_path
                 detail += "; its caption is now the record's caption"
             elif caption.text != existing.caption:
                 detail += f"; its caption differs and is kept here: {caption.text!r}"
         existing.add_event(EventType.DUPLICATE_DROP, ctx.timestamp(), ctx.agent(), Outcome.WARNING, detail)
-        existing.add_flag(
-            FlagCode.DUPLICATE, f"same bytes as '{existing.source.filename}' dropped again as '{name}'"
-        )
+        existing.add_flag(FlagCode.DUPLICATE, f"same bytes as '{existing.source.filename}' dropped again as '{name}'")
         if existing.review.status == ReviewStatus.NOT_NEEDED:
             existing.review.status = ReviewStatus.PENDING
         self.records[existing.id] = existing

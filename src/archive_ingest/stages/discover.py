@@ -34,7 +34,7 @@ class Caption:
     encoding: str
     """`utf-8`, `utf-8-sig` or `cp1251` (a fallback: raises `bad_encoding`)."""
     sha256: str
-    """SHA-256 of the caption's bytes (the sidecar file, or the manifest row's caption)."""
+    """SHA-256 of the file holding the caption as dropped: the sidecar, or the whole manifest."""
     is_sidecar: bool
     place: str | None = None
     date: str | None = None
@@ -57,8 +57,8 @@ class Discovery:
     drops: list[Drop]
     problems: list[str]
     """One line each, naming the file: orphan captions, unreadable captions, symlinks."""
-    manifests: list[str]
-    """Relative paths of caption manifests read this run."""
+    manifests: dict[str, list[str]]
+    """Caption manifests read this run, each with the inbox paths of the images its rows name."""
 
 
 class CaptionDecodeError(ValueError):
@@ -106,7 +106,7 @@ def find_drops(ctx: RunContext) -> Discovery:
     sidecars: dict[str, str] = {}  # "dir/stem" -> relative caption path
     manifests: list[str] = []
     if not inbox.is_dir():
-        return Discovery([], [f"{inbox}: the inbox folder does not exist"], [])
+        return Discovery([], [f"{inbox}: the inbox folder does not exist"], {})
 
     for dirpath, dirnames, filenames in os.walk(inbox, followlinks=False):
         dirnames.sort()
@@ -120,9 +120,7 @@ def find_drops(ctx: RunContext) -> Discovery:
             if name.startswith("."):
                 continue  # .DS_Store, editor swap files, our own temp files
             if path.is_symlink():
-                problems.append(
-                    f"{rel}: symlink skipped (only regular files are ingested); left in the inbox"
-                )
+                problems.append(f"{rel}: symlink skipped (only regular files are ingested); left in the inbox")
                 continue
             suffix = PurePosixPath(name).suffix.lower()
             if name == settings.manifest:
@@ -132,15 +130,16 @@ def find_drops(ctx: RunContext) -> Discovery:
             elif suffix == CAPTION_SUFFIX:
                 sidecars[_stem_key(rel)] = rel
             else:
-                problems.append(
-                    f"{rel}: not an image or caption ({suffix or 'no extension'}); left in the inbox"
-                )
+                problems.append(f"{rel}: not an image or caption ({suffix or 'no extension'}); left in the inbox")
 
     manifest_rows: dict[str, Caption] = {}
+    manifest_images: dict[str, list[str]] = {}
     for manifest in manifests:
         rows, manifest_problems = _read_manifest(inbox, manifest, settings.max_caption_bytes)
         problems.extend(manifest_problems)
-        manifest_rows.update(rows)
+        if rows is not None:
+            manifest_rows.update(rows)
+            manifest_images[manifest] = sorted(rows)
 
     # Copies made by file managers ("scan (1).jpg", "scan copy.jpg") sort after their
     # original, so the original's name is the one the archive keeps and the copy is the
@@ -169,13 +168,9 @@ def find_drops(ctx: RunContext) -> Discovery:
                     row.credit if row else None,
                 )
                 if row is not None and row.text and row.text != text:
-                    drop.notes.append(
-                        f"{row.file} also gives a caption for this file; the sidecar {sidecar} is used"
-                    )
+                    drop.notes.append(f"{row.file} also gives a caption for this file; the sidecar {sidecar} is used")
             except (OSError, CaptionDecodeError) as exc:
-                problems.append(
-                    f"{sidecar}: {exc}; the image is ingested without it and the caption left in the inbox"
-                )
+                problems.append(f"{sidecar}: {exc}; the image is ingested without it and the caption left in the inbox")
                 used_sidecars.discard(sidecar)
                 drop.caption = row
         else:
@@ -188,7 +183,7 @@ def find_drops(ctx: RunContext) -> Discovery:
     for image_rel, row in sorted(manifest_rows.items()):
         if image_rel not in image_set:
             problems.append(f"{row.file}: row for '{image_rel}' names no image in the inbox")
-    return Discovery(drops, problems, manifests)
+    return Discovery(drops, problems, manifest_images)
 
 
 def new_record(drop: Drop, ctx: RunContext) -> Record:
@@ -204,7 +199,7 @@ def new_record(drop: Drop, ctx: RunContext) -> Record:
             caption_sha256=caption.sha256 if caption else None,
         ),
         file=FileInfo(sha256="", bytes=0),
-        caption=caption.text if caption else None,
+        caption=caption.text or None if caption else None,
     )
     if caption is not None:
         outcome = Outcome.WARNING if caption.encoding == "cp1251" else Outcome.SUCCESS
@@ -225,26 +220,27 @@ def new_record(drop: Drop, ctx: RunContext) -> Record:
     return record
 
 
-def _read_manifest(inbox: Path, manifest: str, max_bytes: int) -> tuple[dict[str, Caption], list[str]]:
-    """Rows of a `captions.csv` keyed by the image's inbox path; problems as lines."""
+def _read_manifest(inbox: Path, manifest: str, max_bytes: int) -> tuple[dict[str, Caption] | None, list[str]]:
+    """Rows of a `captions.csv` keyed by the image's inbox path (None: unusable); problems as lines."""
     problems: list[str] = []
     rows: dict[str, Caption] = {}
     try:
         data = (inbox / manifest).read_bytes()
         text, encoding = decode_caption(data, max_bytes * 100)
     except (OSError, CaptionDecodeError) as exc:
-        return {}, [f"{manifest}: {exc}; manifest ignored"]
+        return None, [f"{manifest}: {exc}; manifest ignored and left in the inbox"]
     reader = csv.DictReader(io.StringIO(text))
     columns = {name.strip().lower() for name in reader.fieldnames or []}
     if not {"file", "caption"} <= columns:
-        return {}, [
-            f"{manifest}: needs the columns 'file' and 'caption' (found: {', '.join(sorted(columns)) or 'none'})"
-        ]
+        found = ", ".join(sorted(columns)) or "none"
+        reason = f"needs the columns 'file' and 'caption' (found: {found})"
+        return None, [f"{manifest}: {reason}; manifest ignored and left in the inbox"]
     base = PurePosixPath(manifest).parent
-    for line_no, raw_row in enumerate(reader, start=2):
+    manifest_sha256 = sha256_of_bytes(data)
+    for raw_row in reader:
         row = {(key or "").strip().lower(): (value or "").strip() for key, value in raw_row.items() if key}
         name = row.get("file", "")
-        where = f"{manifest} line {line_no}"
+        where = f"{manifest} line {reader.line_num}"
         if not name:
             problems.append(f"{where}: empty 'file' column; row ignored")
             continue
@@ -258,7 +254,7 @@ def _read_manifest(inbox: Path, manifest: str, max_bytes: int) -> tuple[dict[str
             text=caption_text,
             file=manifest,
             encoding=encoding,
-            sha256=sha256_of_bytes(caption_text.encode("utf-8")),
+            sha256=manifest_sha256,
             is_sidecar=False,
             place=row.get("place") or None,
             date=row.get("date") or None,

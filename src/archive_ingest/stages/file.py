@@ -6,8 +6,8 @@ Layout (paths relative to `archive/`):
   format identified, so a PNG dropped as `.jpg` is filed as `.png` (its name as dropped
   stays in `source.filename`);
 - `quarantine/ab/abcdef0123456789.jpg`: files that could not be read safely;
-- `captions/ab/<sha256 of the caption>.txt`: caption sidecars, bit for bit (cp1251 stays
-  cp1251), content-addressed so the same caption is stored once.
+- `captions/ab/<sha256>.txt` / `.csv`: caption sidecars and manifests, bit for bit (cp1251
+  stays cp1251), content-addressed so the same caption file is stored once.
 
 A copy goes to a temporary file in the target folder, is fsynced, renamed into place,
 then read back and hashed; only a verified copy counts. A target that already exists with
@@ -25,6 +25,7 @@ from pathlib import Path, PurePosixPath
 
 from ..context import RunContext
 from ..record import EventType, Outcome, Record
+from .discover import Caption
 from .fixity import sha256_of_file
 
 FORMAT_EXTENSIONS = {"JPEG": ".jpg", "PNG": ".png", "TIFF": ".tif", "WEBP": ".webp"}
@@ -45,8 +46,19 @@ def archive_name(record: Record) -> str:
     return f"{folder}/{record.id[:2]}/{record.id}{ext}"
 
 
-def caption_name(caption_sha256: str) -> str:
-    return f"captions/{caption_sha256[:2]}/{caption_sha256}.txt"
+def file_caption(caption: Caption, ctx: RunContext) -> str:
+    """File the caption's file (sidecar or manifest) bit for bit; returns its archive path.
+
+    Captions are content-addressed, so a manifest serving many images, or the same
+    caption dropped twice, is stored once.
+
+    Raises:
+        FilingError: the copy failed or does not verify.
+    """
+    suffix = ".csv" if not caption.is_sidecar else ".txt"
+    relative = f"captions/{caption.sha256[:2]}/{caption.sha256}{suffix}"
+    copy_verified(ctx.inbox / caption.file, ctx.archive / relative, caption.sha256)
+    return relative
 
 
 def copy_verified(source: Path, target: Path, sha256: str) -> bool:
@@ -95,10 +107,8 @@ def run(record: Record, ctx: RunContext) -> Record:
         f"{relative} {how}; sha256 of the archived copy matches",
     )
     caption = ctx.captions.get(record.source.filename)
-    if caption is not None and caption.is_sidecar:
-        caption_relative = caption_name(caption.sha256)
-        copy_verified(ctx.inbox / caption.file, ctx.archive / caption_relative, caption.sha256)
-        record.source.caption_path = caption_relative
+    if caption is not None:
+        record.source.caption_path = file_caption(caption, ctx)
     record.add_event(
         EventType.QUARANTINE if record.quarantined else EventType.INGESTION,
         ctx.timestamp(),
