@@ -1,6 +1,5 @@
 #!/usr/bin/env bash
 # Quick start, part 2: set up with the test extras, lint, type-check and run the tests.
-# Tests marked `slow` run in their short form unless ARCHIVE_INGEST_SLOW=1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --test
