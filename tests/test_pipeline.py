@@ -7,6 +7,7 @@ session (see conftest.py); each test checks one promise.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import shutil
 from pathlib import Path
@@ -94,6 +95,16 @@ def test_ocr_reads_the_rotated_stone_upright(ingested_batch: IngestedBatch) -> N
     assert record["ocr"]["confidence"] > 80
     assert record["ocr"]["languages"] == ["rus", "kor", "eng"]
     assert re.fullmatch(r"tesseract \d+\.\d+\.\d+", record["ocr"]["engine"])
+
+
+def test_ocr_words_are_filed_beside_the_record(ingested_batch: IngestedBatch) -> None:
+    record = ingested_batch.by_name("DSC_0001.jpg")
+    assert record["ocr"]["words_path"] == f"derivatives/{record['id'][:2]}/{record['id']}.words.json"
+    words = json.loads((ingested_batch.home.archive / record["ocr"]["words_path"]).read_text(encoding="utf-8"))
+    assert words["id"] == record["id"]
+    assert [normalise(w["text"]) for w in words["words"]] == ["тен", "иван", "1884-1949"]
+    assert all(0 <= w["confidence"] <= 100 and len(w["box"]) == 4 for w in words["words"])
+    assert "words" not in record["ocr"]
 
 
 def test_ocr_reads_hangul(ingested_batch: IngestedBatch) -> None:

@@ -14,6 +14,7 @@ from archive_ingest.record import (
     FlagCode,
     Kind,
     OcrResult,
+    OcrWord,
     Outcome,
     Person,
     PhotoDate,
@@ -32,9 +33,7 @@ def full_record() -> Record:
     return Record(
         id="6ee92d55c62a3416",
         kind=Kind.HEADSTONE,
-        source=Source(
-            "DSC_0412.jpg", "DSC_0412.txt", "2026-11-26T12:00:00Z", "captions/ab/ab.txt", "ab" * 32
-        ),
+        source=Source("DSC_0412.jpg", "DSC_0412.txt", "2026-11-26T12:00:00Z", "captions/ab/ab.txt", "ab" * 32),
         file=FileInfo(
             "6ee92d55c62a3416" + "0" * 48,
             100529,
@@ -55,7 +54,17 @@ def full_record() -> Record:
             6,
             {"lat": 41.7956, "lon": 129.7758},
         ),
-        ocr=OcrResult("ТЕН ИВАН\n1884-1949", 91.5, ["rus", "kor", "eng"], "tesseract 5.3.0"),
+        ocr=OcrResult(
+            "ТЕН ИВАН\n1884-1949",
+            91.5,
+            ["rus", "kor", "eng"],
+            "tesseract 5.3.0",
+            0,
+            "exif",
+            ["grayscale"],
+            6,
+            "derivatives/6e/6ee92d55c62a3416.words.json",
+        ),
         persons=[Person("Тён Иван", "Tyon Ivan", 1884, 1949, None, None, None, "caption+ocr")],
         place=Place("Chongjin", "청진", "Чхонджин", "North Hamgyong", 41.7956, 129.7758, "caption"),
         date=PhotoDate("2013-01-09", "day", "exif"),
@@ -67,11 +76,7 @@ def full_record() -> Record:
         ),
         flags=[Flag(FlagCode.DUPLICATE, "same bytes dropped again as 'x.jpg'")],
         review=Review(ReviewStatus.PENDING),
-        events=[
-            Event(
-                EventType.INGESTION, "2026-11-26T12:00:00Z", "archive-ingest 0.1.0", Outcome.SUCCESS, "filed"
-            )
-        ],
+        events=[Event(EventType.INGESTION, "2026-11-26T12:00:00Z", "archive-ingest 0.1.0", Outcome.SUCCESS, "filed")],
     )
 
 
@@ -83,6 +88,13 @@ def test_round_trip() -> None:
 def test_json_matches_the_golden_file() -> None:
     # The contract other tools read: a change here is a change to the contract.
     assert full_record().to_json() == json.loads(GOLDEN.read_text(encoding="utf-8"))
+
+
+def test_ocr_words_stay_out_of_the_catalog_json() -> None:
+    record = full_record()
+    record.ocr.words = [OcrWord("ТЕН", 93.0, (10, 20, 90, 40))]
+    assert "words" not in record.to_json()["ocr"]
+    assert record.to_json() == full_record().to_json()
 
 
 def test_enums_serialise_as_plain_strings() -> None:
@@ -103,6 +115,4 @@ def test_flag_raised_twice_keeps_one_flag() -> None:
     record = full_record()
     record.add_flag(FlagCode.NO_DATE, "no date")
     record.add_flag(FlagCode.NO_DATE, "still no date")
-    assert [f for f in record.flags if f.code == FlagCode.NO_DATE] == [
-        Flag(FlagCode.NO_DATE, "no date; still no date")
-    ]
+    assert [f for f in record.flags if f.code == FlagCode.NO_DATE] == [Flag(FlagCode.NO_DATE, "no date; still no date")]

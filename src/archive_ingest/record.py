@@ -47,6 +47,7 @@ class FlagCode(StrEnum):
     OCR_EMPTY = "ocr_empty"  # tesseract ran and read nothing
     OCR_LOW_CONFIDENCE = "ocr_low_confidence"
     OCR_FAILED = "ocr_failed"  # tesseract crashed or timed out: not the same as "nothing read"
+    OCR_WRONG_SCRIPT = "ocr_wrong_script"  # letters of the wrong alphabet: a model misread the stone
     NO_DATE = "no_date"
     UNKNOWN_PLACE = "unknown_place"
     BAD_ENCODING = "bad_encoding"  # caption not UTF-8, decoded by a fallback
@@ -137,6 +138,17 @@ class ExifInfo:
 
 
 @dataclass
+class OcrWord:
+    """One word as tesseract read it, for a reviewer to see which words were doubtful."""
+
+    text: str
+    confidence: float
+    """Tesseract's word confidence, 0-100."""
+    box: tuple[int, int, int, int]
+    """left, top, width, height in pixels of the upright image that was read."""
+
+
+@dataclass
 class OcrResult:
     """What tesseract read from the inscription."""
 
@@ -148,6 +160,19 @@ class OcrResult:
     """Tesseract language codes used, e.g. `["rus", "kor", "eng"]`."""
     engine: str | None = None
     """Engine and version, e.g. `tesseract 5.3.0`."""
+    rotation: int | None = None
+    """Degrees clockwise the upright image was turned before reading (0, 90, 180, 270)."""
+    rotation_method: str | None = None
+    """What decided the rotation: `exif`, `sweep` (best of four by confidence), `none`."""
+    preprocess: list[str] = field(default_factory=list)
+    """Preprocessing steps of the candidate kept, in order (e.g. `grayscale`, `clahe`)."""
+    psm: int | None = None
+    """Tesseract page segmentation mode of the candidate kept."""
+    words_path: str | None = None
+    """Word-level results (text, confidence, box) as JSON, relative to `archive/`."""
+    words: list[OcrWord] = field(default_factory=list, metadata={"transient": True})
+    """Word-level results while the record is in the pipeline; filed to `words_path`,
+    never stored in the catalog (a few KB per record would bloat it)."""
 
 
 @dataclass
@@ -272,6 +297,7 @@ class Record:
     def to_json(self) -> dict[str, Any]:
         """The record contract's JSON object (plain str/int/float/list/dict/None)."""
         data = asdict(self)
+        data["ocr"].pop("words", None)  # transient: filed beside the record, not in the catalog
         # StrEnum values are str subclasses; make them plain strings so every JSON
         # encoder (and TinyDB's) sees ordinary values.
         plain: dict[str, Any] = _plain(data)

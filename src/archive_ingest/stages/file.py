@@ -6,6 +6,7 @@ Layout (paths relative to `archive/`):
   format identified, so a PNG dropped as `.jpg` is filed as `.png` (its name as dropped
   stays in `source.filename`);
 - `quarantine/ab/abcdef0123456789.jpg`: files that could not be read safely;
+- `derivatives/ab/<id>.words.json`: the words OCR read, with confidence and box;
 - `captions/ab/<sha256>.txt` / `.csv`: caption sidecars and manifests, bit for bit (cp1251
   stays cp1251), content-addressed so the same caption file is stored once.
 
@@ -17,6 +18,7 @@ is removed later by the pipeline, after the record is committed.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -94,6 +96,30 @@ def copy_verified(source: Path, target: Path, sha256: str) -> bool:
     return True
 
 
+def file_words(record: Record, ctx: RunContext) -> str:
+    """Write the OCR words beside the record (`derivatives/ab/<id>.words.json`); returns its path.
+
+    Raises:
+        FilingError: the file could not be written.
+    """
+    relative = f"derivatives/{record.id[:2]}/{record.id}.words.json"
+    words = [{"text": w.text, "confidence": w.confidence, "box": list(w.box)} for w in record.ocr.words]
+    payload = json.dumps({"id": record.id, "words": words}, ensure_ascii=False, indent=1).encode("utf-8")
+    target = ctx.archive / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp_name = tempfile.mkstemp(prefix=".words.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(handle, "wb") as temp:
+            temp.write(payload)
+            temp.flush()
+            os.fsync(temp.fileno())
+        os.replace(temp_name, target)
+    except OSError as exc:
+        Path(temp_name).unlink(missing_ok=True)
+        raise FilingError(f"{target}: cannot write the OCR words: {exc}") from exc
+    return relative
+
+
 def run(record: Record, ctx: RunContext) -> Record:
     relative = archive_name(record)
     made = copy_verified(ctx.inbox / record.source.filename, ctx.archive / relative, record.file.sha256)
@@ -109,6 +135,8 @@ def run(record: Record, ctx: RunContext) -> Record:
     caption = ctx.captions.get(record.source.filename)
     if caption is not None:
         record.source.caption_path = file_caption(caption, ctx)
+    if record.ocr.words:
+        record.ocr.words_path = file_words(record, ctx)
     record.add_event(
         EventType.QUARANTINE if record.quarantined else EventType.INGESTION,
         ctx.timestamp(),

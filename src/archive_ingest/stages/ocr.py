@@ -17,7 +17,7 @@ from PIL import Image
 
 from ..context import RunContext
 from ..errors import ConfigError, MissingDependency
-from ..record import EventType, FlagCode, OcrResult, Outcome, Record
+from ..record import EventType, FlagCode, OcrResult, OcrWord, Outcome, Record
 
 log = logging.getLogger(__name__)
 
@@ -78,8 +78,8 @@ def prepare_image(image: Image.Image, orientation: int | None, max_long_edge: in
 
 def read_text(
     image: Image.Image, languages: list[str], psm: int, timeout: float
-) -> tuple[str, float | None, int]:
-    """(text by lines, mean word confidence or None, word count) as tesseract reads `image`.
+) -> tuple[str, float | None, list[OcrWord]]:
+    """(text by lines, mean word confidence or None, the words) as tesseract reads `image`.
 
     Raises:
         pytesseract.TesseractError: tesseract failed on the image.
@@ -93,17 +93,18 @@ def read_text(
         timeout=timeout,
     )
     lines: dict[tuple[int, int, int], list[str]] = {}
-    confidences: list[float] = []
-    for word, conf, block, par, line in zip(
-        data["text"], data["conf"], data["block_num"], data["par_num"], data["line_num"], strict=True
-    ):
+    words: list[OcrWord] = []
+    for index, word in enumerate(data["text"]):
         word = word.strip()
-        if not word or float(conf) < 0:
+        confidence = float(data["conf"][index])
+        if not word or confidence < 0:
             continue
-        lines.setdefault((block, par, line), []).append(word)
-        confidences.append(float(conf))
-    text = "\n".join(" ".join(words) for words in lines.values())
-    return text, (round(fmean(confidences), 1) if confidences else None), len(confidences)
+        lines.setdefault((data["block_num"][index], data["par_num"][index], data["line_num"][index]), []).append(word)
+        box = (data["left"][index], data["top"][index], data["width"][index], data["height"][index])
+        words.append(OcrWord(word, confidence, box))
+    text = "\n".join(" ".join(line) for line in lines.values())
+    mean = round(fmean(w.confidence for w in words), 1) if words else None
+    return text, mean, words
 
 
 def run(record: Record, ctx: RunContext) -> Record:
@@ -113,9 +114,7 @@ def run(record: Record, ctx: RunContext) -> Record:
     try:
         with Image.open(ctx.inbox / record.source.filename) as image:
             prepared = prepare_image(image, record.exif.orientation, settings.max_long_edge)
-        text, confidence, words = read_text(
-            prepared, settings.languages, settings.psm, settings.timeout_seconds
-        )
+        text, confidence, words = read_text(prepared, settings.languages, settings.psm, settings.timeout_seconds)
     except pytesseract.TesseractError as exc:
         return _failed(record, ctx, agent, f"tesseract failed: {exc.message.strip() or exc.status}")
     except RuntimeError as exc:
@@ -125,7 +124,12 @@ def run(record: Record, ctx: RunContext) -> Record:
         return _failed(record, ctx, agent, f"cannot prepare the image for OCR: {exc}")
     record.ocr.text = text
     record.ocr.confidence = confidence
-    detail = f"{words} words, mean confidence {confidence}" if words else "no text found"
+    record.ocr.words = words
+    record.ocr.psm = settings.psm
+    record.ocr.rotation = 0
+    record.ocr.rotation_method = "exif" if record.exif.orientation else "none"
+    record.ocr.preprocess = ["grayscale"]
+    detail = f"{len(words)} words, mean confidence {confidence}" if words else "no text found"
     record.add_event(EventType.OCR, ctx.timestamp(), agent, Outcome.SUCCESS, detail)
     return record
 
