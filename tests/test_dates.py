@@ -38,6 +38,13 @@ def test_bad_date_cells(cell: str) -> None:
         ("День России, 2016 год, Вонсан", "2016-06-12", "day"),
         ("Кладбище в Чхонджине, фото 1970-х", "197x", "decade"),
         ("The cemetery in the 1970s", "197x", "decade"),
+        ("The monument in the late 1970's", "197x", "decade"),
+        ("Embassy staff at the memorial in Nampo, April 2023.", "2023-04", "month"),
+        ("Возложение венков в мае 1978 года, Хамхын", "1978-05", "month"),
+        ("Wreaths at the monument, August 1945", "1945-08", "month"),
+        ("Soviet cemetery in Wonsan, 1976.", "1976", "year"),
+        ("31 февраля 2019", "2019", "year"),  # no such day; the year stands
+        ("Могила Ким Шуры (1938-1947), снимок 1981 года", "1981", "year"),
     ],
 )
 def test_dates_in_captions(text: str, value: str, precision: str) -> None:
@@ -50,7 +57,9 @@ def test_dates_in_captions(text: str, value: str, precision: str) -> None:
         "Памятник Освобождения в Синыйджу (1958-9)",
         "Тён Иван 1884-1949",
         "Grave of Khan Pyotr, Rajin",
-        "31 февраля 2019",
+        "'Unknown soldier', Pyongyang (1953).",
+        "The grave of private Aleksey Ilich Yudin (1902-45).",
+        "12.03.1921 – 05.08.1945",
     ],
 )
 def test_years_that_are_not_photo_dates(text: str) -> None:

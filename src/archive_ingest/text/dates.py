@@ -1,10 +1,15 @@
 """When was the photo taken? Dates in manifest cells and caption text.
 
-Only clear date expressions count: a full date (`9 мая 2019`, `9 May 2019`,
-`15.08.1985`, `2019-05-09`), a commemoration day the embassy marks plus a year
-(`Victory Day 2019`, `День Победы 2019 года` -> 2019-05-09), or a decade (`1970s`,
-`1970-х`). A bare year in a caption is usually a birth, death or construction year
-(`(1958-9)`), so it is never taken as the photo's date.
+Caption dates are looked for in tiers, the first tier that matches wins (earliest match
+within it):
+1. a full date (`9 мая 2019`, `9 May 2019`, `May 9, 2019`, `15.08.1985`, `2019-05-09`);
+2. a commemoration day the embassy marks plus a year (`Victory Day 2021`,
+   `День России, 2016` -> the day);
+3. a month and a year (`April 2023`, `в мае 1978 года`, `май 1978`) -> month precision;
+4. a decade (`1970s`, `the late 1970's`, `1970-х`) -> `197x`;
+5. a bare year (`Pyongyang, 1976.`) -> year precision, but never a year inside
+   parentheses or a range: on this archive `(1953)`, `(1958-9)` and `1884-1949` are
+   death, construction and life-span years, not when the photo was taken.
 """
 
 from __future__ import annotations
@@ -14,33 +19,22 @@ from dataclasses import dataclass
 
 from ..record import PhotoDate
 
-MONTHS = {
-    # Russian genitive forms as used in dates, then English.
-    "января": 1,
-    "февраля": 2,
-    "марта": 3,
-    "апреля": 4,
-    "мая": 5,
-    "июня": 6,
-    "июля": 7,
-    "августа": 8,
-    "сентября": 9,
-    "октября": 10,
-    "ноября": 11,
-    "декабря": 12,
-    "january": 1,
-    "february": 2,
-    "march": 3,
-    "april": 4,
-    "may": 5,
-    "june": 6,
-    "july": 7,
-    "august": 8,
-    "september": 9,
-    "october": 10,
-    "november": 11,
-    "december": 12,
+_MONTH_FORMS = {
+    # English, then Russian nominative, genitive (as in dates) and prepositional (в мае).
+    1: ("january", "январь", "января", "январе"),
+    2: ("february", "февраль", "февраля", "феврале"),
+    3: ("march", "март", "марта", "марте"),
+    4: ("april", "апрель", "апреля", "апреле"),
+    5: ("may", "май", "мая", "мае"),
+    6: ("june", "июнь", "июня", "июне"),
+    7: ("july", "июль", "июля", "июле"),
+    8: ("august", "август", "августа", "августе"),
+    9: ("september", "сентябрь", "сентября", "сентябре"),
+    10: ("october", "октябрь", "октября", "октябре"),
+    11: ("november", "ноябрь", "ноября", "ноябре"),
+    12: ("december", "декабрь", "декабря", "декабре"),
 }
+MONTHS = {form: month for month, forms in _MONTH_FORMS.items() for form in forms}
 
 #: Days on which embassy staff lay wreaths (DESIGN.md domain notes): name -> (month, day).
 COMMEMORATIONS = {
@@ -68,7 +62,12 @@ _COMMEMORATION = re.compile(
     rf"({'|'.join(re.escape(name) for name in sorted(COMMEMORATIONS, key=len, reverse=True))})\D{{0,12}}{_YEAR}",
     re.IGNORECASE,
 )
-_DECADE = re.compile(r"\b(1[89]\d|20\d)0(?:s|-х|-e|-ые|-ых)\b", re.IGNORECASE)
+# Not after a day number: "31 февраля 2019" is a bad date, not February 2019.
+_MONTH_YEAR = re.compile(rf"(?<!\d\s)\b({_MONTH_NAMES})\s+{_YEAR}\b", re.IGNORECASE)
+_DECADE = re.compile(r"\b(1[89]\d|20\d)0(?:'?s|-х|-е|-ые|-ых)(?!\w)", re.IGNORECASE)
+_BARE_YEAR = re.compile(rf"(?<![\d.\-–—/(])\b{_YEAR}\b(?![\-–—/]\s*\d)(?!\d)")
+_RANGE_AFTER = re.compile(r"\s*(?:г\.?\s*)?[-–—]\s*\d")
+_RANGE_BEFORE = re.compile(r"\d\s*(?:г\.?\s*)?[-–—]\s*$")
 #: Manifest cells: 1978, 1978-05, 1978-05-09, 197x.
 _CELL = re.compile(r"^(?:(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?|(\d{3})x)$")
 
@@ -113,26 +112,35 @@ def parse_date_cell(value: str, source: str) -> PhotoDate:
 
 
 def date_in_text(text: str, source: str = "caption") -> PhotoDate | None:
-    """The first clear photo date stated in free text, or None."""
-    candidates: list[tuple[int, PhotoDate]] = []
+    """The photo date a caption states, or None (see the module docstring for the tiers)."""
+    days: list[tuple[int, PhotoDate]] = []
 
-    def day(position: int, year: str, month: int, day_of_month: int) -> None:
-        if _valid(int(year), month, day_of_month):
-            candidates.append((position, PhotoDate(f"{year}-{month:02d}-{day_of_month:02d}", "day", source)))
+    def day(m: re.Match[str], year: str, month: int, day_of_month: int) -> None:
+        # "12.03.1921 – 05.08.1945" is a life span, not when the photo was taken.
+        in_range = _RANGE_AFTER.match(text, m.end()) or _RANGE_BEFORE.search(text, 0, m.start())
+        if _valid(int(year), month, day_of_month) and not in_range:
+            days.append((m.start(), PhotoDate(f"{year}-{month:02d}-{day_of_month:02d}", "day", source)))
 
     for m in _DAY_MONTH_YEAR.finditer(text):
-        day(m.start(), m.group(3), MONTHS[m.group(2).lower()], int(m.group(1)))
+        day(m, m.group(3), MONTHS[m.group(2).lower()], int(m.group(1)))
     for m in _MONTH_DAY_YEAR.finditer(text):
-        day(m.start(), m.group(3), MONTHS[m.group(1).lower()], int(m.group(2)))
+        day(m, m.group(3), MONTHS[m.group(1).lower()], int(m.group(2)))
     for m in _NUMERIC.finditer(text):
-        day(m.start(), m.group(3), int(m.group(2)), int(m.group(1)))
+        day(m, m.group(3), int(m.group(2)), int(m.group(1)))
     for m in _ISO.finditer(text):
-        day(m.start(), m.group(1), int(m.group(2)), int(m.group(3)))
-    if not candidates:
-        for m in _COMMEMORATION.finditer(text):
-            month, day_of_month = COMMEMORATIONS[m.group(1).lower()]
-            day(m.start(), m.group(2), month, day_of_month)
-    if not candidates:
-        for m in _DECADE.finditer(text):
-            candidates.append((m.start(), PhotoDate(f"{m.group(1)}x", "decade", source)))
-    return min(candidates, key=lambda item: item[0])[1] if candidates else None
+        day(m, m.group(1), int(m.group(2)), int(m.group(3)))
+    if days:
+        return min(days, key=lambda item: item[0])[1]
+    for m in _COMMEMORATION.finditer(text):
+        month, day_of_month = COMMEMORATIONS[m.group(1).lower()]
+        day(m, m.group(2), month, day_of_month)
+    if days:
+        return min(days, key=lambda item: item[0])[1]
+    if month_year := _MONTH_YEAR.search(text):
+        return PhotoDate(f"{month_year.group(2)}-{MONTHS[month_year.group(1).lower()]:02d}", "month", source)
+    if decade := _DECADE.search(text):
+        return PhotoDate(f"{decade.group(1)}x", "decade", source)
+    outside_parentheses = re.sub(r"\([^)]*\)", lambda found: " " * len(found.group(0)), text)
+    if year := _BARE_YEAR.search(outside_parentheses):
+        return PhotoDate(year.group(1), "year", source)
+    return None
