@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from archive_ingest.record import Kind
+from archive_ingest.context import RunContext
+from archive_ingest.record import FileInfo, Kind, Record, Source
+from archive_ingest.stages import extract
 from archive_ingest.stages.extract import kind_of, place_text
 from archive_ingest.text.places import Gazetteer
+from conftest import ArchiveHome
 
 
 @pytest.mark.parametrize(
@@ -34,3 +37,31 @@ def test_credit_line_does_not_name_the_place() -> None:
     assert gazetteer.find(place_text(caption, "Russian Embassy in Pyongyang")) is None
     site = gazetteer.find(place_text("Grave in Wonsan. Фото: Посольство России в Пхеньяне", "x"))
     assert site is not None and site.name == "Wonsan"
+
+
+def _record(caption: str, gps: tuple[float, float] | None) -> Record:
+    record = Record(id="x", kind=Kind.PHOTO, source=Source("a.jpg"), file=FileInfo("0" * 64, 1), caption=caption)
+    record.exif.gps = {"lat": gps[0], "lon": gps[1]} if gps else None
+    return record
+
+
+def test_gps_far_from_the_captioned_place_is_flagged(archive_home: ArchiveHome) -> None:
+    ctx = RunContext(settings=archive_home.settings())
+    record = extract.run(_record("The grave of Shin Tolya in Chongjin.", (39.0341, 125.7853)), ctx)
+    assert record.place is not None and record.place.name == "Chongjin"
+    assert [(f.code, f.detail) for f in record.flags] == [
+        (
+            "place_conflict",
+            "the caption says Chongjin, but the GPS fix 39.0341, 125.7853 is 456 km away; "
+            "it is 2 km from Pyongyang",
+        )
+    ]
+
+
+def test_gps_near_the_captioned_place_or_naming_it(archive_home: ArchiveHome) -> None:
+    ctx = RunContext(settings=archive_home.settings())
+    agreeing = extract.run(_record("Grave in Pyongyang.", (39.0341, 125.7853)), ctx)
+    assert agreeing.flags == []
+    by_gps = extract.run(_record("A grave.", (41.7900, 129.7700)), ctx)
+    assert by_gps.place is not None and (by_gps.place.name, by_gps.place.source) == ("Chongjin", "gps")
+    assert by_gps.flags == []

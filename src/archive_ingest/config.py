@@ -81,6 +81,7 @@ class CatalogSettings(_Section):
 class PlaceSettings(_Section):
     gazetteer: Path | None = None
     gps_max_km: Annotated[float, Field(gt=0)] = 5.0
+    gps_conflict_km: Annotated[float, Field(gt=0)] = 25.0
 
 
 class Settings(_Section):

@@ -50,6 +50,7 @@ class FlagCode(StrEnum):
     OCR_WRONG_SCRIPT = "ocr_wrong_script"  # letters of the wrong alphabet: a model misread the stone
     NO_DATE = "no_date"
     UNKNOWN_PLACE = "unknown_place"
+    PLACE_CONFLICT = "place_conflict"  # the photo's GPS is far from the place the caption names
     BAD_ENCODING = "bad_encoding"  # caption not UTF-8, decoded by a fallback
 
 
