@@ -13,6 +13,8 @@ from archive_ingest.record import (
     Flag,
     FlagCode,
     Kind,
+    Link,
+    LinkType,
     OcrResult,
     OcrWord,
     Outcome,
@@ -76,7 +78,20 @@ def full_record() -> Record:
         ),
         flags=[Flag(FlagCode.DUPLICATE, "same bytes dropped again as 'x.jpg'")],
         review=Review(ReviewStatus.PENDING),
-        events=[Event(EventType.INGESTION, "2026-11-26T12:00:00Z", "archive-ingest 0.1.0", Outcome.SUCCESS, "filed")],
+        events=[
+            Event(EventType.INGESTION, "2026-11-26T12:00:00Z", "archive-ingest 0.1.0", Outcome.SUCCESS, "filed"),
+            Event(
+                EventType.EDIT,
+                "2026-11-27T09:00:00Z",
+                "archivist",
+                Outcome.SUCCESS,
+                "place: Pyongyang -> Wonsan",
+                "place",
+                {"name": "Pyongyang"},
+                {"name": "Wonsan"},
+            ),
+        ],
+        links=[Link(LinkType.DISTINCT_FROM, "0123456789abcdef")],
     )
 
 

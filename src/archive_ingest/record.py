@@ -245,6 +245,27 @@ class Event:
     """Software and version (`archive-ingest 0.1.0; tesseract 5.3.0`) or a person's name."""
     outcome: Outcome
     detail: str = ""
+    field: str | None = None
+    """For an edit: the field changed (`place`, `person.1.death_year`, ...)."""
+    old: Any = None
+    """For an edit: the value before, in its JSON form (machine-read values stay here)."""
+    new: Any = None
+    """For an edit: the value after, in its JSON form."""
+
+
+class LinkType(StrEnum):
+    NEAR_DUPLICATE_OF = "near_duplicate_of"  # raised by the pipeline, waiting for a decision
+    MERGED_INTO = "merged_into"  # a reviewer said: the same photo as the linked record
+    MERGED_FROM = "merged_from"
+    DISTINCT_FROM = "distinct_from"  # a reviewer said: similar, but a different photo
+
+
+@dataclass
+class Link:
+    """A relation to another record."""
+
+    type: LinkType
+    id: str
 
 
 @dataclass
@@ -273,6 +294,7 @@ class Record:
     flags: list[Flag] = field(default_factory=list)
     review: Review = field(default_factory=Review)
     events: list[Event] = field(default_factory=list)
+    links: list[Link] = field(default_factory=list)
 
     # -- helpers used by stages ----------------------------------------------------
     def add_flag(self, code: FlagCode, detail: str) -> None:
@@ -289,6 +311,17 @@ class Record:
 
     def add_event(self, type: EventType, at: str, agent: str, outcome: Outcome, detail: str = "") -> None:
         self.events.append(Event(type, at, agent, outcome, detail))
+
+    def remove_flag(self, code: FlagCode) -> Flag | None:
+        """Take a flag off (its check no longer applies); returns it, or None if not raised."""
+        for index, existing in enumerate(self.flags):
+            if existing.code == code:
+                return self.flags.pop(index)
+        return None
+
+    def linked(self, type: LinkType) -> list[str]:
+        """Ids of the records linked to this one by `type`."""
+        return [link.id for link in self.links if link.type == type]
 
     @property
     def quarantined(self) -> bool:
@@ -322,9 +355,19 @@ class Record:
             flags=[Flag(FlagCode(f["code"]), f["detail"]) for f in data.get("flags") or []],
             review=_review_from_json(data.get("review") or {}),
             events=[
-                Event(EventType(e["type"]), e["at"], e["agent"], Outcome(e["outcome"]), e.get("detail", ""))
+                Event(
+                    EventType(e["type"]),
+                    e["at"],
+                    e["agent"],
+                    Outcome(e["outcome"]),
+                    e.get("detail", ""),
+                    e.get("field"),
+                    e.get("old"),
+                    e.get("new"),
+                )
                 for e in data.get("events") or []
             ],
+            links=[Link(LinkType(link["type"]), link["id"]) for link in data.get("links") or []],
         )
 
 

@@ -11,9 +11,8 @@ from __future__ import annotations
 import re
 
 from ..context import RunContext
-from ..record import EventType, FlagCode, Kind, Outcome, PhotoDate, Record
+from ..record import EventType, Kind, Outcome, PhotoDate, Record
 from ..text.dates import DateParseError, date_in_text, parse_date_cell
-from ..text.places import haversine_km
 
 #: Words that say what a caption describes. Checked in this order: a wreath-laying *at*
 #: a monument is a ceremony, a monument *over* graves is a monument.
@@ -103,7 +102,6 @@ def run(record: Record, ctx: RunContext) -> Record:
             record.place = nearest[0].to_place("gps")
     if record.place is not None:
         notes.append(f"place {record.place.name} (from {record.place.source})")
-        _check_gps_agrees(record, ctx)
 
     if manifest_date:
         try:
@@ -120,22 +118,6 @@ def run(record: Record, ctx: RunContext) -> Record:
 
     record.add_event(EventType.METADATA_EXTRACTION, ctx.timestamp(), ctx.agent(), outcome, "; ".join(notes))
     return record
-
-
-def _check_gps_agrees(record: Record, ctx: RunContext) -> None:
-    """Raise `place_conflict` when the photo's GPS is far from the place named for it."""
-    place, gps = record.place, record.exif.gps
-    if place is None or gps is None or place.lat is None or place.lon is None or place.source == "gps":
-        return
-    distance = haversine_km(gps["lat"], gps["lon"], place.lat, place.lon)
-    if distance > ctx.settings.places.gps_conflict_km:
-        nearest = ctx.gazetteer.nearest(gps["lat"], gps["lon"], ctx.settings.places.gps_conflict_km)
-        near = f"; it is {nearest[1]:.0f} km from {nearest[0].name}" if nearest else ""
-        record.add_flag(
-            FlagCode.PLACE_CONFLICT,
-            f"the {place.source} says {place.name}, but the GPS fix {gps['lat']:.4f}, {gps['lon']:.4f} "
-            f"is {distance:.0f} km away{near}",
-        )
 
 
 def _exif_date(date_taken: str) -> PhotoDate:
