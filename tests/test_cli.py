@@ -16,15 +16,34 @@ from archive_ingest import catalog as catalog_module
 from archive_ingest.cli import cli
 from conftest import ArchiveHome, IngestedBatch
 
-COMMANDS = ["run", "show", "search", "export"]
+COMMANDS = [
+    ["run"],
+    ["show"],
+    ["search"],
+    ["export"],
+    ["review"],
+    ["review", "show"],
+    ["review", "accept"],
+    ["review", "reject"],
+    ["review", "edit"],
+    ["review", "merge"],
+    ["review", "distinct"],
+    ["review", "next"],
+]
 
 
-@pytest.mark.parametrize("command", COMMANDS)
-def test_every_command_has_help_with_an_example(command: str) -> None:
-    result = CliRunner().invoke(cli, [command, "--help"])
+@pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
+def test_every_command_has_help_with_an_example(command: list[str]) -> None:
+    result = CliRunner().invoke(cli, [*command, "--help"])
     assert result.exit_code == 0
     assert "Example:" in result.output
-    assert f"archive-ingest {command}" in result.output
+    assert f"archive-ingest {' '.join(command)}" in result.output
+
+
+def test_every_command_is_listed_in_the_help_test() -> None:
+    listed = {" ".join(c) for c in COMMANDS}
+    registered = set(cli.commands) | {f"review {name}" for name in cli.commands["review"].commands}  # type: ignore[attr-defined]
+    assert registered == listed
 
 
 def test_show_json_is_the_record_contract(ingested_batch: IngestedBatch) -> None:

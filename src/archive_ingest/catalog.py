@@ -69,9 +69,7 @@ class AtomicJSONStorage(Storage):
         self.path.parent.mkdir(parents=True, exist_ok=True)
         # ensure_ascii=False keeps names readable in the file and ~1/3 smaller.
         payload = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        handle, temp_name = tempfile.mkstemp(
-            prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent
-        )
+        handle, temp_name = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
         try:
             with os.fdopen(handle, "wb") as temp:
                 temp.write(payload)
@@ -214,9 +212,7 @@ def writer(catalog_path: Path, purpose: str, now: datetime) -> Iterator[Catalog]
     try:
         lock.acquire()
     except Timeout:
-        raise CatalogLocked(
-            f"{catalog_path}: the catalog is locked by {_describe_holder(catalog_path)}"
-        ) from None
+        raise CatalogLocked(f"{catalog_path}: the catalog is locked by {_describe_holder(catalog_path)}") from None
     try:
         holder = {"pid": os.getpid(), "purpose": purpose, "started": now.isoformat(timespec="seconds")}
         _holder_path(catalog_path).write_text(json.dumps(holder), encoding="utf-8")

@@ -10,10 +10,9 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
 
 import click
 from rich.console import Console
@@ -22,72 +21,12 @@ from rich.table import Table
 
 from . import __version__, pipeline
 from . import catalog as catalog_module
-from .config import Settings, load_settings
-from .errors import IngestError
+from .cli_common import config_options, errors, output_options, print_json, print_record, settings_from
+from .cli_review import review
 from .record import Record
 from .search import simple_search
 
-F = TypeVar("F", bound=Callable[..., Any])
-
 err_console = Console(stderr=True, highlight=False)
-
-
-class CommandError(click.ClickException):
-    """A ClickException with our exit code (plain ClickException exits 1, our internal-error code)."""
-
-    def __init__(self, message: str, exit_code: int) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code  # type: ignore[misc]  # click declares it as a class default
-
-    def show(self, file: Any = None) -> None:
-        click.echo(f"archive-ingest: error: {self.format_message()}", err=True)
-
-
-@contextmanager
-def _errors() -> Iterator[None]:
-    try:
-        yield
-    except IngestError as exc:
-        raise CommandError(str(exc), exc.exit_code) from exc
-
-
-def config_options(func: F) -> F:
-    """`--config`, `--inbox`, `--archive`: where the archive is."""
-    func = click.option(
-        "--archive",
-        "archive_dir",
-        type=click.Path(file_okay=False, path_type=Path),
-        help="Archive folder (overrides paths.archive; the catalog moves with it).",
-    )(func)
-    func = click.option(
-        "--inbox",
-        "inbox_dir",
-        type=click.Path(file_okay=False, path_type=Path),
-        help="Inbox folder (overrides paths.inbox).",
-    )(func)
-    func = click.option(
-        "--config",
-        "config_path",
-        type=click.Path(dir_okay=False, path_type=Path),
-        help="pipeline.yaml to use [default: ./pipeline.yaml].",
-    )(func)
-    return func
-
-
-def output_options(func: F) -> F:
-    """`--json` for every command that lists records."""
-    return click.option(
-        "--json", "as_json", is_flag=True, help="Print records as JSON (the record contract)."
-    )(func)
-
-
-def _settings(config_path: Path | None, inbox_dir: Path | None, archive_dir: Path | None) -> Settings:
-    with _errors():
-        return load_settings(config_path, inbox=inbox_dir, archive=archive_dir)
-
-
-def _print_json(value: Any) -> None:
-    click.echo(json.dumps(value, ensure_ascii=False, indent=2))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -125,8 +64,8 @@ def run(config_path: Path | None, inbox_dir: Path | None, archive_dir: Path | No
     \b
         archive-ingest run --inbox ~/scans/2026-11 --archive /srv/archive
     """
-    settings = _settings(config_path, inbox_dir, archive_dir)
-    with _errors(), _progress_bar() as progress:
+    settings = settings_from(config_path, inbox_dir, archive_dir)
+    with errors(), _progress_bar() as progress:
         summary = pipeline.run(settings, progress=progress)
     _print_summary(summary)
     if summary.interrupted:
@@ -167,63 +106,37 @@ def _print_summary(summary: pipeline.RunSummary) -> None:
     if summary.flags:
         flagged = ", ".join(f"{code} {count}" for code, count in sorted(summary.flags.items()))
         click.echo(f"flagged: {flagged}", err=True)
-    click.echo(
-        f"waiting for review: {summary.pending_review}; elapsed {summary.elapsed_seconds:.1f} s", err=True
-    )
+    click.echo(f"waiting for review: {summary.pending_review}; elapsed {summary.elapsed_seconds:.1f} s", err=True)
 
 
 @cli.command()
 @click.argument("record_id")
+@click.option("--history", is_flag=True, help="List every event, and what people changed of what was read.")
 @output_options
 @config_options
 def show(
-    record_id: str, as_json: bool, config_path: Path | None, inbox_dir: Path | None, archive_dir: Path | None
+    record_id: str,
+    history: bool,
+    as_json: bool,
+    config_path: Path | None,
+    inbox_dir: Path | None,
+    archive_dir: Path | None,
 ) -> None:
     """Show one record (an id or a unique prefix of one).
 
     Example:
 
     \b
+        archive-ingest show 3f2a9c0d --history
         archive-ingest show 3f2a9c0d --json
     """
-    settings = _settings(config_path, inbox_dir, archive_dir)
-    with _errors():
+    settings = settings_from(config_path, inbox_dir, archive_dir)
+    with errors():
         record = catalog_module.reader(settings.paths.catalog).require(record_id)
     if as_json:
-        _print_json(record.to_json())
+        print_json(record.to_json())
         return
-    _print_record(record, settings)
-
-
-def _print_record(record: Record, settings: Settings) -> None:
-    out = Console(highlight=False, soft_wrap=True)
-    out.print(f"[bold]{record.id}[/bold]  {record.kind}  {record.source.filename}")
-    rows = [
-        ("file", str(settings.paths.archive / record.file.path) if record.file.path else "-"),
-        (
-            "format",
-            f"{record.file.format or '?'} {record.file.width or '?'}x{record.file.height or '?'}, "
-            f"{record.file.bytes:,} bytes",
-        ),
-        ("sha256", record.file.sha256),
-        ("caption", record.caption or "-"),
-        ("inscription", (record.ocr.text or "-").replace("\n", " / ")),
-        ("ocr confidence", f"{record.ocr.confidence}" if record.ocr.confidence is not None else "-"),
-        ("place", f"{record.place.name} ({record.place.source})" if record.place else "-"),
-        ("date", f"{record.date.value} ({record.date.source})" if record.date else "-"),
-        ("date taken (EXIF)", record.exif.date_taken or "-"),
-        ("camera", " ".join(filter(None, (record.exif.make, record.exif.model))) or "-"),
-        ("gps", f"{record.exif.gps['lat']:.5f}, {record.exif.gps['lon']:.5f}" if record.exif.gps else "-"),
-        ("credit", record.provenance.credit if record.provenance else "-"),
-        ("review", record.review.status),
-    ]
-    for label, value in rows:
-        out.print(f"  {label:<18} {value}", markup=False)
-    for flag in record.flags:
-        out.print(f"  flag {flag.code}: {flag.detail}", markup=False)
-    out.print("  events:")
-    for event in record.events:
-        out.print(f"    {event.at} {event.type} [{event.outcome}] {event.detail}", markup=False)
+    print_record(record, settings, history)
 
 
 @cli.command()
@@ -243,20 +156,22 @@ def search(
 
     TEXT must start where a word starts ("Тён" finds "Тён Иван", not "лейтенант") and
     may end inside one ("Пхеньян" finds "в Пхеньяне"). Case-insensitive; ё and е match
-    each other. On a terminal the hits are a table;
-    piped, one tab-separated line each (id, kind, place, file, matched fields, text).
+    each other. The words status:X, flag:X and kind:X filter exactly on those fields.
+    On a terminal the hits are a table; piped, one tab-separated line each (id, kind,
+    place, file, matched fields, text).
 
     Example:
 
     \b
         archive-ingest search "Тён Иван" --json
+        archive-ingest search "status:accepted Chongjin"
     """
-    settings = _settings(config_path, inbox_dir, archive_dir)
-    with _errors():
+    settings = settings_from(config_path, inbox_dir, archive_dir)
+    with errors():
         hits = simple_search(catalog_module.reader(settings.paths.catalog).all(), text)
     hits = hits[:limit] if limit else hits
     if as_json:
-        _print_json([record.to_json() for record, _ in hits])
+        print_json([record.to_json() for record, _ in hits])
         return
     out = Console(highlight=False)
     if out.is_terminal:
@@ -297,12 +212,8 @@ def _snippet(record: Record) -> str:
 
 
 @cli.command()
-@click.option(
-    "--format", "fmt", type=click.Choice(["json"]), default="json", show_default=True, help="Export format."
-)
-@click.option(
-    "--out", type=click.Path(dir_okay=False, path_type=Path), help="Write to a file instead of stdout."
-)
+@click.option("--format", "fmt", type=click.Choice(["json"]), default="json", show_default=True, help="Export format.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write to a file instead of stdout.")
 @config_options
 def export(
     fmt: str, out: Path | None, config_path: Path | None, inbox_dir: Path | None, archive_dir: Path | None
@@ -314,8 +225,8 @@ def export(
     \b
         archive-ingest export --format json --out catalog-export.json
     """
-    settings = _settings(config_path, inbox_dir, archive_dir)
-    with _errors():
+    settings = settings_from(config_path, inbox_dir, archive_dir)
+    with errors():
         records = catalog_module.reader(settings.paths.catalog).all()
     payload = json.dumps([record.to_json() for record in records], ensure_ascii=False, indent=2)
     if out is None:
@@ -323,6 +234,9 @@ def export(
     else:
         out.write_text(payload + "\n", encoding="utf-8")
         click.echo(f"wrote {len(records)} records to {out}", err=True)
+
+
+cli.add_command(review)
 
 
 def main() -> None:

@@ -371,6 +371,11 @@ class Record:
         )
 
 
+def part_to_json(part: Any) -> Any:
+    """The JSON form of one part of a record (a Place, a PhotoDate, a Review...), for events."""
+    return _plain(asdict(part)) if part is not None else None
+
+
 def _review_from_json(data: dict[str, Any]) -> Review:
     review: Review = _build(Review, data)
     review.status = ReviewStatus(review.status)

@@ -33,18 +33,39 @@ def searchable_fields(record: Record) -> dict[str, str]:
     }
 
 
+#: `status:accepted`, `flag:no_date`, `kind:headstone`: exact filters on record fields.
+_FILTER = re.compile(r"(?<!\S)(status|flag|kind):(\S+)")
+
+
+def _passes(record: Record, filters: list[tuple[str, str]]) -> bool:
+    for name, value in filters:
+        if name == "status" and record.review.status != value:
+            return False
+        if name == "kind" and record.kind != value:
+            return False
+        if name == "flag" and not any(flag.code == value for flag in record.flags):
+            return False
+    return True
+
+
 def simple_search(records: Iterable[Record], text: str) -> list[tuple[Record, list[str]]]:
     """Records whose file name, caption, inscription or place contain `text` from a word start.
 
     Matching is case-insensitive and folds ё/е and whitespace. The text must begin where
     a word begins (after a space, punctuation or `_`), so `Тён` finds `Тён Иван` but not
-    `лейтенант`; it may end inside a word, so `Пхеньян` finds `в Пхеньяне`. Results
-    keep catalog order, with the fields that matched.
+    `лейтенант`; it may end inside a word, so `Пхеньян` finds `в Пхеньяне`. Words
+    `status:X`, `flag:X` and `kind:X` filter on those fields exactly. Results keep
+    catalog order, with the fields that matched.
     """
-    pattern = re.compile(r"(?<![^\W_])" + re.escape(normalise(text)))
+    filters = [(m.group(1), m.group(2).lower()) for m in _FILTER.finditer(text)]
+    rest = normalise(_FILTER.sub(" ", text))
+    pattern = re.compile(r"(?<![^\W_])" + re.escape(rest))
     hits: list[tuple[Record, list[str]]] = []
     for record in records:
-        matched = [name for name, value in searchable_fields(record).items() if pattern.search(normalise(value))]
-        if matched:
-            hits.append((record, matched))
+        if not _passes(record, filters):
+            continue
+        fields = searchable_fields(record)
+        matched = [name for name, value in fields.items() if pattern.search(normalise(value))] if rest else []
+        if matched or not rest:
+            hits.append((record, matched or [name for name, _ in filters]))
     return hits

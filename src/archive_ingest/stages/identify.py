@@ -81,9 +81,7 @@ def run(record: Record, ctx: RunContext) -> Record:
                 image.load()  # decode every pixel: a truncated file fails here
                 record.file.phash = str(imagehash.phash(image))
         except UnidentifiedImageError:
-            return quarantine(
-                record, ctx, "not an image Pillow can identify (wrong extension or damaged header)"
-            )
+            return quarantine(record, ctx, "not an image Pillow can identify (wrong extension or damaged header)")
         except (OSError, SyntaxError, ValueError) as exc:
             # Pillow raises OSError for truncated data, SyntaxError/ValueError for some
             # malformed headers.

@@ -326,9 +326,7 @@ def _parse(text: str, filename: str) -> list[Site]:
 
 def _site(entry: Any, number: int, filename: str) -> Site:
     if not isinstance(entry, dict):
-        raise ConfigError(
-            f"{filename}: entry {number}: expected a mapping of fields, got {type(entry).__name__}"
-        )
+        raise ConfigError(f"{filename}: entry {number}: expected a mapping of fields, got {type(entry).__name__}")
     name = entry.get("name")
     label = f" ({name.strip()})" if isinstance(name, str) and name.strip() else ""
     where = f"{filename}: entry {number}{label}"

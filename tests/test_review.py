@@ -1,0 +1,277 @@
+"""Review: a catalog made by the pipeline, walked through every review command.
+
+The archive is ingested once per module and copied for each test, so each test starts
+from the same pipeline-made state and may change it freely.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from archive_ingest import catalog as catalog_module
+from archive_ingest.cli import cli
+from conftest import ArchiveHome, new_home
+from scanmaker import ExifSpec, make_scan
+
+STONE = "stone.jpg"  # caption, place from caption, date from EXIF: no flags
+BARE = "bare.jpg"  # no caption: no_caption, no_date, unknown_place
+BROKEN = "broken.jpg"  # not an image: corrupt
+
+
+@pytest.fixture(scope="module")
+def reviewed_base(tmp_path_factory: pytest.TempPathFactory) -> ArchiveHome:
+    home = new_home(tmp_path_factory.mktemp("review") / "home")
+    make_scan(
+        home.inbox / STONE,
+        ["ТЁН ИВАН", "1884-1949"],
+        exif=ExifSpec(date_original="2013:01:09 11:50:11"),
+        caption="Могила Тён Ивана, Пхеньян.",
+    )
+    make_scan(home.inbox / BARE, ["КИМ ШУРА", "1938-1947"])
+    (home.inbox / BROKEN).write_text("not a picture", encoding="utf-8")
+    assert home.invoke("run").exit_code == 0
+    return home
+
+
+@pytest.fixture
+def home(reviewed_base: ArchiveHome, tmp_path: Path) -> ArchiveHome:
+    copy = ArchiveHome(tmp_path / "home")
+    shutil.copytree(reviewed_base.root, copy.root)
+    return copy
+
+
+def record_of(home: ArchiveHome, name: str) -> dict[str, Any]:
+    return next(r for r in home.catalog_records() if r["source"]["filename"] == name)
+
+
+def invoke(home: ArchiveHome, *args: str, input: str | None = None) -> Any:
+    command = list(args)
+    return CliRunner().invoke(cli, [*command, "--config", str(home.config)], input=input, catch_exceptions=False)
+
+
+def test_queue_lists_flagged_records_oldest_first_with_reasons(home: ArchiveHome) -> None:
+    result = invoke(home, "review")
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert [line.split("\t")[3] for line in lines] == [BARE, BROKEN]  # discovery order = ingestion order
+    bare = lines[0].split("\t")
+    assert bare[0] == record_of(home, BARE)["id"]
+    assert bare[4] == (
+        "no_caption: no caption sidecar or manifest row for this file; "
+        "no_date: no date in the manifest, the caption or EXIF; "
+        "unknown_place: no gazetteer place found (manifest, caption, inscription; no GPS)"
+    )
+    assert result.stderr == "2 waiting for review\n"
+
+
+def test_queue_filters_by_flag_and_prints_json(home: ArchiveHome) -> None:
+    result = invoke(home, "review", "--flag", "corrupt", "--json")
+    assert [r["source"]["filename"] for r in json.loads(result.stdout)] == [BROKEN]
+    assert invoke(home, "review", "--flag", "no_such_flag").exit_code == 2
+
+
+def test_show_explains_flags_and_names_the_image(home: ArchiveHome) -> None:
+    record = record_of(home, BARE)
+    result = invoke(home, "review", "show", record["id"][:8])
+    assert result.exit_code == 0
+    assert f"open: {home.archive / record['file']['path']}" in result.stdout
+    assert "flag no_caption: no caption sidecar or manifest row for this file" in result.stdout
+    assert "set one with 'review edit ID --set caption=...'" in result.stdout
+    assert "КИМ ШУРА" in result.stdout  # the inscription as read, beside the (missing) caption
+
+
+def test_accept_records_who_when_and_why(home: ArchiveHome) -> None:
+    record_id = record_of(home, BROKEN)["id"]
+    result = invoke(home, "review", "accept", record_id, "--note", "kept as evidence", "--by", "anna")
+    assert result.exit_code == 0
+    assert result.stderr == f"{record_id}: accepted by anna\n"
+    record = record_of(home, BROKEN)
+    assert record["review"]["status"] == "accepted"
+    assert (record["review"]["by"], record["review"]["note"]) == ("anna", "kept as evidence")
+    event = record["events"][-1]
+    assert (event["type"], event["agent"], event["detail"], event["field"]) == (
+        "review",
+        "anna",
+        "accepted: kept as evidence",
+        "review",
+    )
+    assert event["old"]["status"] == "pending" and event["new"]["status"] == "accepted"
+    assert [line.split("\t")[3] for line in invoke(home, "review").stdout.splitlines()] == [BARE]
+
+
+def test_reject_needs_a_note(home: ArchiveHome) -> None:
+    record_id = record_of(home, BROKEN)["id"]
+    missing = invoke(home, "review", "reject", record_id)
+    assert missing.exit_code == 2
+    assert "Missing option '--note'" in missing.output
+    result = invoke(home, "review", "reject", record_id, "--note", "a text file, not a scan", "--by", "anna")
+    assert result.exit_code == 0
+    assert record_of(home, BROKEN)["review"]["status"] == "rejected"
+
+
+def test_edit_validates_and_clears_the_flags_it_resolves(home: ArchiveHome) -> None:
+    record_id = record_of(home, BARE)["id"]
+    result = invoke(
+        home,
+        "review",
+        "edit",
+        record_id,
+        "--by",
+        "anna",
+        "--set",
+        "place=청진",
+        "--set",
+        "date=1978-05",
+        "--set",
+        "caption=Могила Ким Шуры",
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [
+        f"{record_id}: place: (none) -> Chongjin (cleared unknown_place)",
+        f"{record_id}: date: (none) -> 1978-05 (cleared no_date)",
+        f"{record_id}: caption: (none) -> Могила Ким Шуры (cleared no_caption)",
+    ]
+    record = record_of(home, BARE)
+    assert record["flags"] == []
+    assert record["place"]["name"] == "Chongjin" and record["place"]["source"] == "review"
+    assert record["date"] == {"value": "1978-05", "precision": "month", "source": "review"}
+    assert record["review"]["status"] == "pending"  # edits fix fields; a decision is still needed
+    edits = [e for e in record["events"] if e["type"] == "edit"]
+    assert [(e["field"], e["old"], e["agent"]) for e in edits] == [
+        ("place", None, "anna"),
+        ("date", None, "anna"),
+        ("caption", None, "anna"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("assignment", "message"),
+    [
+        ("place=Atlantis", "place: 'Atlantis' is not in the gazetteer (known: Pyongyang, "),
+        ("date=May 1978", "date: 'May 1978' is not a date (use YYYY, YYYY-MM, YYYY-MM-DD or 197x)"),
+        ("kind=selfie", "kind: 'selfie' is not one of headstone, monument, ceremony, photo"),
+        ("colour=red", "colour: not a field a reviewer can set (fields: caption, credit, kind, place, date, "),
+        ("person.1.birth_year=18", "person.1.birth_year: '18' is not a year between 1800 and 2030"),
+        ("person.3.name=X", "person.3.name: the record has 0 person(s); use 1 to 1"),
+        ("nonsense", "'nonsense': write FIELD=VALUE"),
+    ],
+)
+def test_bad_edits_exit_2_and_change_nothing(home: ArchiveHome, assignment: str, message: str) -> None:
+    before = home.catalog.read_bytes()
+    result = invoke(home, "review", "edit", record_of(home, BARE)["id"], "--set", "caption=ok", "--set", assignment)
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"archive-ingest: error: {message}")
+    assert home.catalog.read_bytes() == before
+
+
+def test_death_before_birth_is_refused(home: ArchiveHome) -> None:
+    record_id = record_of(home, BARE)["id"]
+    result = invoke(
+        home,
+        "review",
+        "edit",
+        record_id,
+        "--set",
+        "person.1.name=КИМ ШУРА",
+        "--set",
+        "person.1.birth_year=1947",
+        "--set",
+        "person.1.death_year=1938",
+    )
+    assert result.exit_code == 2
+    assert result.stderr == "archive-ingest: error: person.1: death year 1938 is before birth year 1947\n"
+    ok = invoke(
+        home,
+        "review",
+        "edit",
+        record_id,
+        "--set",
+        "person.1.name=КИМ ШУРА",
+        "--set",
+        "person.1.birth_year=1938",
+        "--set",
+        "person.1.death_year=1947",
+    )
+    assert ok.exit_code == 0
+    [person] = record_of(home, BARE)["persons"]
+    assert (person["name"], person["birth_year"], person["death_year"], person["source"]) == (
+        "КИМ ШУРА",
+        1938,
+        1947,
+        "review",
+    )
+
+
+def test_history_shows_what_the_pipeline_read_and_what_changed(home: ArchiveHome) -> None:
+    record_id = record_of(home, STONE)["id"]
+    invoke(home, "review", "edit", record_id, "--set", "place=Wonsan", "--by", "anna")
+    result = invoke(home, "show", record_id, "--history")
+    assert result.exit_code == 0
+    assert "edit by anna [success] place: Pyongyang -> Wonsan" in result.stdout
+    assert "changed by people (value as the pipeline read it -> now):" in result.stdout
+    assert '    place: {"name": "Pyongyang", "name_ko": "평양"' in result.stdout
+    assert record_of(home, STONE)["place"]["name"] == "Wonsan"
+
+
+def test_status_is_searchable(home: ArchiveHome) -> None:
+    invoke(home, "review", "accept", record_of(home, BARE)["id"])
+    result = invoke(home, "search", "status:accepted", "--json")
+    assert [r["source"]["filename"] for r in json.loads(result.stdout)] == [BARE]
+    pending = invoke(home, "search", "status:pending flag:corrupt", "--json")
+    assert [r["source"]["filename"] for r in json.loads(pending.stdout)] == [BROKEN]
+
+
+def test_merge_and_distinct_link_records_and_are_remembered(home: ArchiveHome) -> None:
+    stone, bare = record_of(home, STONE)["id"], record_of(home, BARE)["id"]
+    result = invoke(home, "review", "distinct", bare, stone, "--by", "anna")
+    assert result.exit_code == 0
+    assert result.stderr == f"{bare}: distinct from {stone}\n"
+    assert record_of(home, BARE)["links"] == [{"type": "distinct_from", "id": stone}]
+    assert record_of(home, STONE)["links"] == [{"type": "distinct_from", "id": bare}]
+    merged = invoke(home, "review", "merge", bare, stone, "--by", "anna")
+    assert merged.exit_code == 0
+    bare_record = record_of(home, BARE)
+    assert {"type": "merged_into", "id": stone} in bare_record["links"]
+    assert bare_record["review"]["status"] == "accepted"
+    assert bare_record["events"][-1]["detail"] == f"merged into {stone}"
+    assert {"type": "merged_from", "id": bare} in record_of(home, STONE)["links"]
+    assert (home.archive / bare_record["file"]["path"]).exists()  # both files kept
+
+
+def test_interactive_loop_fed_by_stdin(home: ArchiveHome) -> None:
+    bare = record_of(home, BARE)["id"]
+    answers = "\n".join(["e", "place=Hamhung", "a", "looks right", "r", "not a scan"]) + "\n"
+    result = invoke(home, "review", "next", "--by", "anna", input=answers)
+    assert result.exit_code == 0, result.output
+    assert "-- 1 of 2" in result.stdout and "-- 2 of 2" in result.stdout
+    assert f"{bare}: place: (none) -> Hamhung (cleared unknown_place)" in result.stderr
+    assert result.stderr.endswith("decided 2; 0 left in this queue\n")
+    assert record_of(home, BARE)["review"] == {
+        "status": "accepted",
+        "by": "anna",
+        "at": record_of(home, BARE)["review"]["at"],
+        "note": "looks right",
+    }
+    assert record_of(home, BROKEN)["review"]["status"] == "rejected"
+    assert invoke(home, "review").stdout == ""
+
+
+def test_interactive_loop_skip_and_quit(home: ArchiveHome) -> None:
+    result = invoke(home, "review", "next", input="s\nq\n")
+    assert result.exit_code == 0
+    assert result.stderr.endswith("decided 0; 2 left in this queue\n")
+    assert len(invoke(home, "review").stdout.splitlines()) == 2
+
+
+def test_review_while_a_run_holds_the_lock_exits_3(home: ArchiveHome) -> None:
+    with catalog_module.writer(home.catalog, "archive-ingest run", datetime(2026, 11, 26, tzinfo=UTC)):
+        result = invoke(home, "review", "accept", record_of(home, BARE)["id"])
+    assert result.exit_code == 3
+    assert "the catalog is locked by pid" in result.stderr
