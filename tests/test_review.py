@@ -159,7 +159,7 @@ def test_edit_validates_and_clears_the_flags_it_resolves(home: ArchiveHome) -> N
         ("kind=selfie", "kind: 'selfie' is not one of headstone, monument, ceremony, photo"),
         ("colour=red", "colour: not a field a reviewer can set (fields: caption, credit, kind, place, date, "),
         ("person.1.birth_year=18", "person.1.birth_year: '18' is not a year between 1800 and 2030"),
-        ("person.3.name=X", "person.3.name: the record has 0 person(s); use 1 to 1"),
+        ("person.3.name=X", "person.3.name: the record has 1 person(s); use 1 to 2"),
         ("nonsense", "'nonsense': write FIELD=VALUE"),
     ],
 )
@@ -173,40 +173,22 @@ def test_bad_edits_exit_2_and_change_nothing(home: ArchiveHome, assignment: str,
 
 def test_death_before_birth_is_refused(home: ArchiveHome) -> None:
     record_id = record_of(home, BARE)["id"]
-    result = invoke(
-        home,
-        "review",
-        "edit",
-        record_id,
-        "--set",
-        "person.1.name=КИМ ШУРА",
-        "--set",
-        "person.1.birth_year=1947",
-        "--set",
-        "person.1.death_year=1938",
-    )
+    [read] = record_of(home, BARE)["persons"]  # read from the stone by the pipeline
+    assert (read["name"], read["birth_year"], read["death_year"], read["source"]) == ("КИМ ШУРА", 1938, 1947, "ocr")
+    result = invoke(home, "review", "edit", record_id, "--set", "person.1.death_year=1930")
     assert result.exit_code == 2
-    assert result.stderr == "archive-ingest: error: person.1: death year 1938 is before birth year 1947\n"
-    ok = invoke(
-        home,
-        "review",
-        "edit",
-        record_id,
-        "--set",
-        "person.1.name=КИМ ШУРА",
-        "--set",
-        "person.1.birth_year=1938",
-        "--set",
-        "person.1.death_year=1947",
-    )
+    assert result.stderr == "archive-ingest: error: person.1: death year 1930 is before birth year 1938\n"
+    ok = invoke(home, "review", "edit", record_id, "--set", "person.birth_year=1937", "--set", "person.1.rank=рядовой")
     assert ok.exit_code == 0
     [person] = record_of(home, BARE)["persons"]
-    assert (person["name"], person["birth_year"], person["death_year"], person["source"]) == (
-        "КИМ ШУРА",
-        1938,
+    assert (person["birth_year"], person["death_year"], person["rank"], person["source"]) == (
+        1937,
         1947,
-        "review",
+        "рядовой",
+        "ocr+review",  # read from the stone, corrected by a person
     )
+    edit = next(e for e in record_of(home, BARE)["events"] if e.get("field") == "person.1.birth_year")
+    assert (edit["old"], edit["new"]) == (1938, 1937)
 
 
 def test_history_shows_what_the_pipeline_read_and_what_changed(home: ArchiveHome) -> None:

@@ -51,6 +51,8 @@ class FlagCode(StrEnum):
     NO_DATE = "no_date"
     UNKNOWN_PLACE = "unknown_place"
     PLACE_CONFLICT = "place_conflict"  # the photo's GPS is far from the place the caption names
+    INSCRIPTION_UNREAD = "inscription_unread"  # a headstone whose stone gave no name with a year
+    UNPARSED_YEARS = "unparsed_years"  # year-like text on the stone that forms no valid life span
     BAD_ENCODING = "bad_encoding"  # caption not UTF-8, decoded by a fallback
 
 

@@ -55,6 +55,9 @@ FLAG_HELP: dict[FlagCode, str] = {
     FlagCode.UNKNOWN_PLACE: "no site from the gazetteer was found: set 'place'",
     FlagCode.PLACE_CONFLICT: "the GPS fix and the named place disagree: check which is right",
     FlagCode.BAD_ENCODING: "the caption was not UTF-8 and was decoded as cp1251: check the text",
+    FlagCode.INSCRIPTION_UNREAD: "no name with a year was read on the stone: read it from the photo and "
+    "set person.N.name / birth_year / death_year",
+    FlagCode.UNPARSED_YEARS: "the stone shows year-like text that is not a valid life span: check the years",
 }
 
 PERSON_FIELDS = ("name", "name_latin", "birth_year", "death_year", "birth_date", "death_date", "rank")
@@ -63,9 +66,10 @@ EDITABLE = ("caption", "credit", "kind", "place", "date", *(f"person.{name}" for
 #: Flags whose checks depend on each editable field; an edit re-runs them.
 DEPENDENT_FLAGS: dict[str, tuple[FlagCode, ...]] = {
     "caption": (FlagCode.NO_CAPTION,),
-    "kind": (FlagCode.OCR_EMPTY, FlagCode.OCR_LOW_CONFIDENCE),
+    "kind": (FlagCode.OCR_EMPTY, FlagCode.OCR_LOW_CONFIDENCE, FlagCode.INSCRIPTION_UNREAD),
     "place": (FlagCode.UNKNOWN_PLACE, FlagCode.PLACE_CONFLICT),
     "date": (FlagCode.NO_DATE,),
+    "person": (FlagCode.CAPTION_CONFLICT, FlagCode.INSCRIPTION_UNREAD),
 }
 
 _PERSON_KEY = re.compile(r"^person(?:\.(\d+))?\.(\w+)$")

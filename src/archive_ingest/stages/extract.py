@@ -1,9 +1,14 @@
-"""Structured fields from caption, inscription and EXIF: kind, place and photo date.
+"""Structured fields from caption, inscription and EXIF: people, kind, place and photo date.
 
-Owns the decisions of what the photo shows (`kind`), where it was taken (`place`, from
-the gazetteer) and when (`date`). Each value records what stated it (`source`), in this
-order of trust: manifest cell, caption, inscription (OCR), EXIF/GPS. People and their
-years are read in a later stage of the project (issue 3); `persons` stays empty here.
+Owns the decisions of who is named (`persons`: the caption's and the stone's readings
+merged, or kept apart with `caption_conflict` when they disagree), what the photo shows
+(`kind`), where it was taken (`place`, from the gazetteer) and when (`date`). Each value
+records what stated it (`source`), in this order of trust: manifest cell, caption,
+inscription (OCR), EXIF/GPS.
+
+Year-like text on the stone that forms no valid life span is flagged `unparsed_years`;
+the flags that judge the people (`caption_conflict`, `inscription_unread`) are checks in
+`flags.py`, so a reviewer's edit can clear them.
 """
 
 from __future__ import annotations
@@ -11,8 +16,10 @@ from __future__ import annotations
 import re
 
 from ..context import RunContext
-from ..record import EventType, Kind, Outcome, PhotoDate, Record
+from ..record import EventType, FlagCode, Kind, Outcome, Person, PhotoDate, Record
 from ..text.dates import DateParseError, date_in_text, parse_date_cell
+from ..text.names import InscriptionReading, merge_persons, persons_in_caption, persons_in_inscription
+from ..text.years import find_life_spans
 
 #: Words that say what a caption describes. Checked in this order: a wreath-laying *at*
 #: a monument is a ceremony, a monument *over* graves is a monument.
@@ -47,24 +54,21 @@ KIND_WORDS: tuple[tuple[Kind, tuple[str, ...]], ...] = (
     ),
 )
 
-#: A life span as carved or captioned: 1884-1949, 1884 — 1949, (1903-63).
-LIFE_SPAN = re.compile(r"\b1[89]\d\d\s*[-–—]\s*(?:1[89]\d\d|\d{1,2})\b")
-UNKNOWN_SOLDIER = re.compile(r"неизвестн", re.IGNORECASE)
 #: "Photo: Russian Embassy in Pyongyang." names the photographer, not the place.
 CREDIT_LINE = re.compile(r"(?:photo|фото|снимок|source|источник)\s*[:©]\s*[^.\n]*", re.IGNORECASE)
 
 
-def kind_of(caption: str | None, inscription: str) -> tuple[Kind, str]:
-    """(kind, the reason) from caption words, else a life span in caption or inscription."""
+def kind_of(caption: str | None, stone_persons: list[Person]) -> tuple[Kind, str]:
+    """(kind, the reason) from caption words, else a life span in the caption, else people on the stone."""
     lowered = (caption or "").lower()
     for kind, words in KIND_WORDS:
         for word in words:
             if word in lowered:
                 return kind, f"caption says '{word}'"
-    if LIFE_SPAN.search(lowered):
+    if find_life_spans(lowered):
         return Kind.HEADSTONE, "caption gives a life span"
-    if LIFE_SPAN.search(inscription) or UNKNOWN_SOLDIER.search(inscription):
-        return Kind.HEADSTONE, "inscription carries a life span"
+    if stone_persons:
+        return Kind.HEADSTONE, f"the stone names {stone_persons[0].name}"
     return Kind.PHOTO, "nothing says what the photo shows"
 
 
@@ -73,12 +77,46 @@ def place_text(caption: str, credit: str) -> str:
     return CREDIT_LINE.sub(" ", caption.replace(credit, " "))
 
 
+def read_persons(record: Record) -> tuple[InscriptionReading, list[str]]:
+    """Set `record.persons` from caption and stone; returns the stone's reading and the conflicts."""
+    stone = persons_in_inscription(record.ocr.text) if record.ocr.text else InscriptionReading()
+    from_caption = persons_in_caption(record.caption) if record.caption else []
+    record.persons, conflicts = merge_persons(from_caption, stone.persons)
+    return stone, conflicts
+
+
+def _flag_doubts(record: Record, stone: InscriptionReading, conflicts: list[str]) -> None:
+    for conflict in conflicts:
+        record.add_flag(FlagCode.CAPTION_CONFLICT, conflict)
+    if stone.unparsed_years:
+        record.add_flag(
+            FlagCode.UNPARSED_YEARS,
+            "year-like text on the stone forms no valid life span: "
+            + ", ".join(f"'{y}'" for y in stone.unparsed_years),
+        )
+    if record.kind == Kind.HEADSTONE and not any(p.birth_year or p.death_year for p in stone.persons):
+        on_caption = [p for p in record.persons if "caption" in p.source]
+        rests = f"its people rest on the caption alone ({len(on_caption)})" if on_caption else "no one is named"
+        record.add_flag(FlagCode.INSCRIPTION_UNREAD, f"no name with a year was read on the stone; {rests}")
+
+
 def run(record: Record, ctx: RunContext) -> Record:
     notes: list[str] = []
     outcome = Outcome.SUCCESS
-    kind, why = kind_of(record.caption, record.ocr.text)
+    stone, conflicts = read_persons(record)
+    kind, why = kind_of(record.caption, stone.persons)
     record.kind = kind
     notes.append(f"kind {kind} ({why})")
+    if record.persons:
+        notes.append("persons " + "; ".join(f"{p.name} [{p.source}]" for p in record.persons))
+    if stone.corrections:
+        notes.append("stone reading corrected: " + "; ".join(stone.corrections))
+    if conflicts:
+        notes.append("caption and stone disagree: " + "; ".join(conflicts))
+    if stone.unparsed_years:
+        # Only the OCR text shows these, so this flag is raised here, not re-checked in flags.py.
+        unparsed = ", ".join(f"'{year}'" for year in stone.unparsed_years)
+        record.add_flag(FlagCode.UNPARSED_YEARS, f"year-like text on the stone forms no valid life span: {unparsed}")
 
     gazetteer = ctx.gazetteer
     manifest_place = _manifest_value(ctx, record, "place")

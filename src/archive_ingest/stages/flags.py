@@ -13,7 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from ..context import RunContext
-from ..record import FlagCode, Record, ReviewStatus
+from ..record import FlagCode, Kind, Record, ReviewStatus
+from ..text.names import merge_persons
 from ..text.places import haversine_km
 
 Check = Callable[[Record, RunContext], str | None]
@@ -73,6 +74,29 @@ def _place_conflict(record: Record, ctx: RunContext) -> str | None:
     )
 
 
+def _caption_conflict(record: Record, ctx: RunContext) -> str | None:
+    """The caption's and the stone's readings of a person disagree (on a year, or a name in one script)."""
+    from_caption = [p for p in record.persons if "caption" in p.source and "ocr" not in p.source]
+    from_stone = [p for p in record.persons if "ocr" in p.source and "caption" not in p.source]
+    _, conflicts = merge_persons(from_caption, from_stone)
+    return "; ".join(conflicts) or None
+
+
+def _inscription_unread(record: Record, ctx: RunContext) -> str | None:
+    """A headstone with no name and year from the stone (as read, or as a reviewer read it).
+
+    Such a record must not look finished: its people rest on the caption alone, or on
+    nothing, and the caption may be wrong.
+    """
+    if record.kind != Kind.HEADSTONE:
+        return None
+    if any((p.birth_year or p.death_year) and ("ocr" in p.source or "review" in p.source) for p in record.persons):
+        return None
+    on_caption = sum(1 for p in record.persons if "caption" in p.source)
+    rests = f"the {on_caption} person(s) named rest on the caption alone" if on_caption else "no one is named"
+    return f"no name with a year was read on the stone; {rests}"
+
+
 #: Every re-runnable check, by the flag it raises.
 CHECKS: dict[FlagCode, Check] = {
     FlagCode.NO_CAPTION: _no_caption,
@@ -81,6 +105,8 @@ CHECKS: dict[FlagCode, Check] = {
     FlagCode.NO_DATE: _no_date,
     FlagCode.UNKNOWN_PLACE: _unknown_place,
     FlagCode.PLACE_CONFLICT: _place_conflict,
+    FlagCode.CAPTION_CONFLICT: _caption_conflict,
+    FlagCode.INSCRIPTION_UNREAD: _inscription_unread,
 }
 
 
