@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from conftest import ArchiveHome, new_home
 from PIL import Image
-from scanmaker import make_scan
 
 from archive_ingest.cli import cli
+from conftest import ArchiveHome, new_home
+from scanmaker import make_scan
 
 
 @pytest.fixture(scope="module")
