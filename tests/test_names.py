@@ -1,4 +1,4 @@
-"""People on stones and in captions (text/names.py): names, ranks, years, corrections, merging.
+"""People on stones and in captions (text/names/): names, ranks, years, corrections, merging.
 
 Every input is stated here; the expected values are exact. Pure text, no OCR.
 """

@@ -30,8 +30,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
-import iuliia  # type: ignore[import-untyped]
-from korean_romanizer.romanizer import Romanizer  # type: ignore[import-untyped]
+import iuliia
+from korean_romanizer.romanizer import Romanizer
 
 #: Two-syllable Korean surnames (the common ones); every other surname is one syllable.
 DOUBLE_SURNAMES = frozenset({"남궁", "황보", "제갈", "선우", "독고", "사공", "서문", "동방"})

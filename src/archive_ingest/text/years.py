@@ -29,7 +29,7 @@ by a dash, or a date): a space inside the year (`19 45`), `О`/`о`/`O`/`o` for 
 for 3, `l`/`I`/`|` for 1 and `б` for 6. A year token must still hold at least two real
 digits. Spans read through any such correction have `corrected=True`, so the caller can
 record that the reading was corrected. A lone year (the death year on an unknown
-soldier's stone, `НЕИЗВЕСТНЫЙ СОЛДАТ / 1953`) is no span: `text/names.py` reads it with
+soldier's stone, `НЕИЗВЕСТНЫЙ СОЛДАТ / 1953`) is no span: `text/names/` reads it with
 `parse_year`.
 """
 
