@@ -159,20 +159,36 @@ def make_scan(
     a reader that honours EXIF orientation sees it upright. A caption, when given, goes
     beside it as `<stem>.txt` in `caption_encoding` ("utf-8-sig" writes a BOM).
     """
-    image = draw_inscription(lines, **draw_options)  # type: ignore[arg-type]
+    save_scan(path, draw_inscription(lines, **draw_options), exif=exif, fmt=fmt)  # type: ignore[arg-type]
+    if caption is not None:
+        path.with_suffix(".txt").write_bytes(caption.encode(caption_encoding))
+    return path
+
+
+def save_scan(
+    path: Path,
+    image: Image.Image,
+    *,
+    exif: ExifSpec | None = None,
+    fmt: str | None = None,
+    quality: int = 90,
+    **options: object,
+) -> Path:
+    """Save upright pixels as a camera would: stored rotated for `exif.orientation`, EXIF attached.
+
+    The format follows the suffix unless `fmt` is given; JPEGs are saved at `quality`.
+    """
     image = store_for_orientation(image, exif.orientation if exif else None)
     path.parent.mkdir(parents=True, exist_ok=True)
-    save_options: dict[str, object] = {}
+    save_options: dict[str, object] = dict(options)
     if exif is not None:
         save_options["exif"] = build_exif(exif)
     target_format = fmt or {".jpg": "JPEG", ".jpeg": "JPEG", ".tif": "TIFF", ".tiff": "TIFF"}.get(
         path.suffix.lower(), path.suffix.lstrip(".").upper()
     )
     if target_format == "JPEG":
-        save_options["quality"] = 90
+        save_options.setdefault("quality", quality)
     image.save(path, format=target_format, **save_options)
-    if caption is not None:
-        path.with_suffix(".txt").write_bytes(caption.encode(caption_encoding))
     return path
 
 
