@@ -56,10 +56,27 @@ class IdentifySettings(_Section):
 
 
 class OcrSettings(_Section):
+    """How the OCR stage reads an inscription (see `reading/reader.py` for the plan)."""
+
     languages: list[str] = Field(default_factory=lambda: ["rus", "kor", "eng"], min_length=1)
-    psm: Annotated[int, Field(ge=0, le=13)] = 6
+    psm: Annotated[int, Field(ge=3, le=13)] = 6
+    """Page segmentation mode of the first candidates (read with and without binarising)."""
+    extra_psms: list[Annotated[int, Field(ge=3, le=13)]] = Field(default_factory=lambda: [11])
+    """Further modes tried on the flattened crop while the time budget allows."""
     timeout_seconds: Annotated[float, Field(gt=0)] = 120.0
+    """A single tesseract call running longer is stopped (the record gets `ocr_failed`)."""
+    time_budget_seconds: Annotated[float, Field(gt=0)] = 3.0
+    """Soft budget per image: optional steps (sweep, extra modes) start only if they fit."""
     max_long_edge: Annotated[int, Field(ge=200)] = 2000
+    survey_language: str = "rus"
+    """The one fast language of the survey that finds the inscription and its rotation."""
+    survey_long_edge: Annotated[int, Field(ge=200)] = 1000
+    sweep: bool = True
+    """Try 90/180/270 degrees when EXIF names no rotation and the upright survey finds no text."""
+    letter_px: Annotated[int, Field(ge=10, le=200)] = 40
+    """Letter height (pixels) the inscription is scaled to before reading."""
+    min_word_confidence: Annotated[float, Field(ge=0, le=100)] = 40.0
+    """Words read with less confidence stay in the word list but not in `ocr.text`."""
 
 
 class FlagSettings(_Section):
