@@ -35,7 +35,7 @@ def write_config(tmp_path: Path, text: str) -> Path:
         ),
         (
             "stages: [fixity, ocr, stamp, file]\n",
-            "pipeline.yaml: stages: unknown stage 'stamp' (known: fixity, identify, exif, ocr, extract, "
+            "pipeline.yaml: stages: unknown stage 'stamp' (known: fixity, identify, similar, exif, ocr, extract, "
             "provenance, flags, file)",
         ),
         (
@@ -84,7 +84,7 @@ def test_repository_pipeline_yaml_is_the_defaults(tmp_path: Path) -> None:
     # The shipped file documents every key; it must load and say what the built-ins say.
     shipped = load_settings(REPO / "pipeline.yaml")
     built_in = load_settings(write_config(tmp_path, ""))
-    for section in ("stages", "discover", "identify", "ocr", "flags", "provenance", "catalog", "places"):
+    for section in ("stages", "discover", "identify", "similar", "ocr", "flags", "provenance", "catalog", "places"):
         assert getattr(shipped, section) == getattr(built_in, section), section
     assert shipped.paths.inbox == REPO / "inbox"
     assert shipped.paths.catalog == REPO / "archive" / "catalog.json"

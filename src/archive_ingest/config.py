@@ -21,7 +21,7 @@ CONFIG_FILENAME = "pipeline.yaml"
 #: Every stage the pipeline knows, in the order a sensible pipeline runs them.
 #: `pipeline.py` maps each name to its module; `fixity` must come first (nothing is
 #: read before the bytes are hashed) and `file` last (nothing changes after filing).
-KNOWN_STAGES = ("fixity", "identify", "exif", "ocr", "extract", "provenance", "flags", "file")
+KNOWN_STAGES = ("fixity", "identify", "similar", "exif", "ocr", "extract", "provenance", "flags", "file")
 DEFAULT_STAGES = list(KNOWN_STAGES)
 
 DEFAULT_EXTENSIONS = [".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp"]
@@ -53,6 +53,17 @@ class DiscoverSettings(_Section):
 
 class IdentifySettings(_Section):
     max_image_pixels: Annotated[int, Field(ge=1)] = 150_000_000
+
+
+class SimilarSettings(_Section):
+    """Near duplicates (`stages/similar.py`); the thresholds are measured by `benchmarks/near_duplicates.py`."""
+
+    phash_max_distance: Annotated[int, Field(ge=0, le=64)] = 18
+    """Pairs within this many pHash bits (of 64) are candidates, confirmed on the pixels."""
+    confirm_min_score: Annotated[float, Field(ge=0, le=1)] = 0.85
+    """Pixel match (worst tile's agreement after alignment, 0-1) from which a candidate is confirmed."""
+    max_candidates: Annotated[int, Field(ge=1)] = 10
+    """Candidates compared per new photo, nearest first; the rest are only named in the event."""
 
 
 class OcrSettings(_Section):
@@ -108,6 +119,7 @@ class Settings(_Section):
     stages: list[str] = Field(default_factory=lambda: list(DEFAULT_STAGES))
     discover: DiscoverSettings = Field(default_factory=DiscoverSettings)
     identify: IdentifySettings = Field(default_factory=IdentifySettings)
+    similar: SimilarSettings = Field(default_factory=SimilarSettings)
     ocr: OcrSettings = Field(default_factory=OcrSettings)
     flags: FlagSettings = Field(default_factory=FlagSettings)
     provenance: ProvenanceSettings = Field(default_factory=ProvenanceSettings)

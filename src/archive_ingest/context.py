@@ -18,6 +18,7 @@ from .text.places import Gazetteer
 
 if TYPE_CHECKING:
     from .stages.discover import Caption
+    from .stages.similar import SimilarityIndex
 
 
 def utc_now() -> datetime:
@@ -41,6 +42,9 @@ class RunContext:
     #: This run's captions by the image's inbox path (set by the pipeline after
     #: discovery), so stages can read manifest cells (place, date, credit).
     captions: dict[str, Caption] = field(default_factory=dict)
+    #: The perceptual hashes of the catalog's photos and this run's, for the `similar`
+    #: stage; built by the pipeline once the catalog is open (None when that stage is off).
+    similarity: SimilarityIndex | None = None
 
     @property
     def inbox(self) -> Path:

@@ -18,7 +18,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -28,7 +28,7 @@ from .config import Settings
 from .context import RunContext, utc_now
 from .errors import ConfigError
 from .record import EventType, FlagCode, Outcome, Record, ReviewStatus
-from .stages import discover, exif, extract, file, fixity, flags, identify, ocr, provenance
+from .stages import discover, exif, extract, file, fixity, flags, identify, ocr, provenance, similar
 from .stages.discover import Drop
 from .text.places import Gazetteer
 
@@ -39,6 +39,7 @@ Stage = Callable[[Record, RunContext], Record]
 STAGES: dict[str, Stage] = {
     "fixity": fixity.run,
     "identify": identify.run,
+    "similar": similar.run,
     "exif": exif.run,
     "ocr": ocr.run,
     "extract": extract.run,
@@ -96,6 +97,9 @@ def run(settings: Settings, *, now: Callable[[], datetime] = utc_now, progress: 
     _check_paths(ctx)
     summary = RunSummary()
     with catalog_module.writer(settings.paths.catalog, "archive-ingest run", now()) as catalog:
+        if "similar" in settings.stages:
+            # New photos are compared with the catalog's: index its hashes once per run.
+            ctx = replace(ctx, similarity=similar.SimilarityIndex.from_records(catalog.all()))
         for name in settings.stages:
             if name in OPENERS:
                 OPENERS[name](ctx)
