@@ -160,6 +160,7 @@ def main(argv: list[str] | None = None) -> int:
         scored = scored_items(items, images)
         by_sha = {record["file"]["sha256"]: record for record in records}
         print_years(scored, items, by_sha, last.raw_texts)
+        print_records(scored, items, by_sha)
         print_kinds(scored, items, by_sha)
         print_places(scored, items, by_sha)
         print_exif(scored, items, by_sha)
@@ -326,6 +327,47 @@ def print_years(scored: list[str], items: dict[str, Truth], by_sha: dict[str, Re
         print(f"  (no years in the ground truth, not counted: {', '.join(skipped)})")
     listing("raw tesseract read the years, the pipeline did not", raw_only)
     print(f"  pipeline missed the years on {len(pipeline_misses)}: {', '.join(pipeline_misses) or '-'}")
+    print()
+
+
+def person_right(truth_person: dict[str, Any], persons: list[dict[str, Any]]) -> bool:
+    """A record person carries this true person's birth and death years."""
+    years = (truth_person.get("birth_year"), truth_person.get("death_year"))
+    return any((p.get("birth_year"), p.get("death_year")) == years for p in persons)
+
+
+def print_records(scored: list[str], items: dict[str, Truth], by_sha: dict[str, Record]) -> None:
+    """Issue 3's record-level measures: stone and caption together, and silent errors.
+
+    A record has the right years when every true person's birth and death years are on
+    one of its persons. A silent error is a headstone record whose years are wrong or
+    missing (or carry a wrong extra reading) while its review status says nothing is
+    needed: the measure that must stay at zero.
+    """
+    print("RECORDS (stone and caption together; headstones with years in the ground truth)")
+    stones = [n for n in scored if items[n]["kind"] == "headstone" and expected_years(items[n])]
+    rows, silent = [], []
+    for level in ("easy", "medium", "hard", "overall"):
+        names = [n for n in stones if level == "overall" or items[n]["difficulty"] == level]
+        right = 0
+        for name in names:
+            record = by_sha.get(items[name]["sha256"]) or {}
+            persons = record.get("persons") or []
+            truth_persons = items[name].get("persons") or []
+            ok = all(person_right(t, persons) for t in truth_persons)
+            true_years = {(t.get("birth_year"), t.get("death_year")) for t in truth_persons}
+            wrong_extra = any(
+                (p.get("birth_year"), p.get("death_year")) not in true_years
+                and (p.get("birth_year") or p.get("death_year"))
+                for p in persons
+            )
+            right += ok
+            status = (record.get("review") or {}).get("status")
+            if level == "overall" and (not ok or wrong_extra) and status == "not_needed":
+                silent.append(name)
+        rows.append((level, len(names), share(right, len(names))))
+    print_table(("difficulty", "stones", "record has the right years"), rows)
+    print(f"  silent errors (wrong or missing years, review not needed): {len(silent)} {', '.join(silent)}")
     print()
 
 

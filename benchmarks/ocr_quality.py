@@ -24,7 +24,8 @@ Printed per difficulty (easy, medium, hard, all; monuments in their own row), fo
 - s/img: mean wall-clock seconds per image; and pipeline/raw ratios.
 
 Record-level figures (the years and places of the whole record, stone and caption
-together, and silent errors) need the people parser: see `record_level_hook` below.
+together, and silent errors) need the whole pipeline: `benchmarks/ingest_samples.py`
+prints them.
 The script prints, never asserts: it exits 0 whatever the figures, 2 if the samples are
 missing.
 """
@@ -124,7 +125,6 @@ def main(argv: list[str] | None = None) -> int:
             print(f"    truth: {item.truth}\n    read:  {normalise(text)}", file=sys.stderr)
 
     print_table(pipeline_rows, raw_rows if not args.no_raw else None)
-    record_level_hook(items)
     return 0
 
 
@@ -242,29 +242,6 @@ def print_table(pipeline: dict[str, Score], raw: dict[str, Score] | None) -> Non
                 f"{'':9} {'':>3} {'ratio':8} {mean(ours.cer) / mean(theirs.cer):5.2f} {'':>13} {'':>13} "
                 f"{mean(ours.seconds) / mean(theirs.seconds):6.2f}"
             )
-
-
-# -- record level: a hook for the people parser ---------------------------------------------------
-
-
-def record_level_hook(items: list[Item]) -> None:
-    """HOOK (record-level figures): years of the whole record, places, silent errors.
-
-    The issue's record-level measures (share of headstones whose record, stone and
-    caption together, has the right years; places right; silent errors = records whose
-    people or years are wrong or missing while review says nothing is needed) need the
-    people parser (`archive_ingest.text.names.persons_in_inscription`) and the extract
-    stage's merge of caption and stone. Until that lands this prints a note; the lead
-    engineer fills it in then, running the record through `extract` after `read_inscription`.
-    """
-    try:
-        from archive_ingest.text import names  # noqa: F401
-    except ImportError:
-        print("\nrecord-level years, places, silent errors: n/a (people parsing has not landed)")
-        return
-    # TODO(lead engineer): for each item run exif -> ocr -> extract on a Record and compare
-    # record.persons years, record.place and record.review with the ground truth.
-    print("\nrecord-level years, places, silent errors: n/a (hook not wired yet, see record_level_hook)")
 
 
 if __name__ == "__main__":
