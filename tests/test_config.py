@@ -115,6 +115,13 @@ def test_missing_tesseract_language_stops_the_run(archive_home: ArchiveHome) -> 
     assert not (archive_home.archive / "originals").exists()
 
 
+def test_missing_survey_language_stops_the_run(archive_home: ArchiveHome) -> None:
+    archive_home.config.write_text("ocr:\n  survey_language: xyz\n", encoding="utf-8")
+    result = archive_home.invoke("run")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("archive-ingest: error: pipeline.yaml: ocr.survey_language: tesseract has no data")
+
+
 def test_missing_inbox_is_a_usage_error(archive_home: ArchiveHome) -> None:
     archive_home.inbox.rmdir()
     result = archive_home.invoke("run")

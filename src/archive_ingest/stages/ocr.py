@@ -65,13 +65,15 @@ def open_stage(ctx: RunContext) -> None:
             "tesseract is not installed or not on PATH: install it with "
             "'apt-get install tesseract-ocr tesseract-ocr-rus tesseract-ocr-kor'"
         ) from exc
-    missing = [lang for lang in ctx.settings.ocr.languages if lang not in installed]
-    if missing:
-        packages = " ".join(f"tesseract-ocr-{lang.replace('_', '-')}" for lang in missing)
-        raise ConfigError(
-            f"pipeline.yaml: ocr.languages: tesseract has no data for {', '.join(missing)} "
-            f"(installed: {', '.join(sorted(installed))}); install {packages}"
-        )
+    settings = ctx.settings.ocr
+    for key, wanted in (("ocr.languages", settings.languages), ("ocr.survey_language", [settings.survey_language])):
+        missing = [lang for lang in wanted if lang not in installed]
+        if missing:
+            packages = " ".join(f"tesseract-ocr-{lang.replace('_', '-')}" for lang in missing)
+            raise ConfigError(
+                f"pipeline.yaml: {key}: tesseract has no data for {', '.join(missing)} "
+                f"(installed: {', '.join(sorted(installed))}); install {packages}"
+            )
     ctx.engines[ENGINE] = f"tesseract {version}"
 
 
