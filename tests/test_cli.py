@@ -90,12 +90,13 @@ def test_search_json(ingested_batch: IngestedBatch, query: str, expected: list[s
 
 
 def test_search_lines_when_piped(ingested_batch: IngestedBatch) -> None:
-    # Not a terminal: one tab-separated line per record, for grep and cut.
+    # Not a terminal: one tab-separated line per record, for grep and cut; the fifth
+    # column says where the words matched (persons' names are searched too).
     result = ingested_batch.home.invoke("search", "Тён")
     assert result.exit_code == 0
     record = ingested_batch.by_name("DSC_0001.jpg")
     assert result.stdout == (
-        f"{record['id']}\theadstone\tChongjin\tDSC_0001.jpg\tcaption, inscription\t"
+        f"{record['id']}\theadstone\tChongjin\tDSC_0001.jpg\tname, caption, inscription\t"
         "Могила Тён Ивана на советском воинском кладбище в Чхонджине.\n"
     )
     assert result.stderr == "1 record\n"

@@ -8,6 +8,12 @@ be deferred so a batch of records costs one rewrite instead of one per record.
 
 Writers hold an exclusive lock (`filelock`, an OS-level lock that dies with its process,
 so a lock left by a killed run is taken over safely); readers take no lock.
+
+The JSON codec is orjson: faster than the json module both ways, with the same compact
+UTF-8 output (names unescaped). As it writes, the
+storage notes where each record lies in the file, and `Catalog.commit` hands that and the
+changed records to the search index (`search_index.after_commit`), which is derived data
+kept beside the catalog.
 """
 
 from __future__ import annotations
@@ -17,10 +23,12 @@ import os
 import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
 from filelock import FileLock, Timeout
 from tinydb import TinyDB
 from tinydb.storages import MemoryStorage, Storage
@@ -32,47 +40,91 @@ from .record import Record
 TABLE = "records"
 
 
+#: orjson would write datetimes and dataclasses; the catalog holds only plain JSON values,
+#: so they are refused (TypeError), as the json module refuses them.
+_ORJSON_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+
+
+def _dumps(value: Any) -> bytes:
+    return orjson.dumps(value, option=_ORJSON_OPTIONS)
+
+
+@dataclass(frozen=True)
+class WrittenFile:
+    """What the last write of an `AtomicJSONStorage` produced, for the search index."""
+
+    read_tag: str | None
+    """The catalog file the writer had read before (see `search_index.file_tag`), or None."""
+    tag: str
+    """The catalog file written."""
+    spans: dict[int, tuple[int, int]]
+    """Document id -> (byte offset, length) of each record's JSON in the file."""
+
+
 class AtomicJSONStorage(Storage):
     """TinyDB storage that never leaves a half-written file (temp file, fsync, rename)."""
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self._deferring = False
+        self._dirty = False
         self._pending: dict[str, Any] | None = None
+        self.read_tag: str | None = None
+        """The file the last read parsed (None: no file), see `search_index.file_tag`."""
+        self.last_write: WrittenFile | None = None
 
     def read(self) -> dict[str, Any] | None:
         if self._pending is not None:
             return self._pending
         try:
-            text = self.path.read_text(encoding="utf-8")
+            with open(self.path, "rb") as catalog:
+                stat = os.fstat(catalog.fileno())
+                raw = catalog.read()
         except FileNotFoundError:
+            self.read_tag = None
             return None
-        except (OSError, UnicodeDecodeError) as exc:
+        except OSError as exc:
             raise CatalogError(f"{self.path}: cannot read the catalog: {exc}") from exc
-        if not text.strip():
+        self.read_tag = _file_tag(stat)
+        if not raw.strip():
             return None
         try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
+            data = orjson.loads(raw)
+        except orjson.JSONDecodeError as exc:
             raise CatalogError(f"{self.path}: the catalog is not valid JSON: {exc}") from exc
         if not isinstance(data, dict):
             raise CatalogError(f"{self.path}: the catalog is not a JSON object")
+        if self._deferring:
+            self._pending = data  # parsed once per batch: TinyDB reads before every operation
         return data
 
     def write(self, data: dict[str, Any]) -> None:
         if self._deferring:
             self._pending = data
+            self._dirty = True
             return
         self._write_file(data)
 
     def _write_file(self, data: dict[str, Any]) -> None:
+        read_tag = self.read_tag
+        payload, spans = _encode(data)
+        self._replace_file([payload])
+        self.last_write = WrittenFile(read_tag, self.read_tag or "", spans)
+
+    def _replace_file(self, pieces: list[bytes | tuple[int, int]], source: int | None = None) -> None:
+        """Write `pieces` (bytes, or (offset, length) stretches of the file `source`) to a
+        temp file, fsync it and rename it over the catalog."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        # ensure_ascii=False keeps names readable in the file and ~1/3 smaller.
-        payload = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         handle, temp_name = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
         try:
             with os.fdopen(handle, "wb") as temp:
-                temp.write(payload)
+                for piece in pieces:
+                    if isinstance(piece, bytes):
+                        temp.write(piece)
+                    else:
+                        assert source is not None
+                        temp.flush()
+                        _copy_range(source, temp.fileno(), *piece)
                 temp.flush()
                 os.fsync(temp.fileno())
             os.replace(temp_name, self.path)
@@ -80,21 +132,138 @@ class AtomicJSONStorage(Storage):
             Path(temp_name).unlink(missing_ok=True)
             raise
         _fsync_dir(self.path.parent)
+        self.read_tag = _file_tag(self.path.stat())
+
+    def splice(
+        self, tag: str, spans: dict[int, tuple[int, int]], bodies: dict[int, bytes], ids: dict[int, str]
+    ) -> bool:
+        """Rewrite the file with the records of `bodies` (document id -> JSON) replaced where
+        `spans` puts them, or appended when new, without parsing the rest.
+
+        `spans` must describe the file whose tag is `tag` (the search index's). Returns
+        False, writing nothing, when the file is not that one or a replaced record is not
+        where it should be (its id checked against `ids`).
+        """
+        try:
+            with open(self.path, "rb") as catalog:
+                if _file_tag(os.fstat(catalog.fileno())) != tag:
+                    return False
+                pieces = self._splice_plan(catalog.fileno(), spans, bodies, ids)
+                if pieces is None:
+                    return False
+                # Unchanged stretches are copied by the kernel (copy_file_range), not read.
+                self._replace_file([piece for piece, _ in pieces], source=catalog.fileno())
+        except OSError:
+            return False
+        self.last_write = WrittenFile(tag, self.read_tag or "", {d: span for _, new in pieces for d, span in new})
+        return True
+
+    def _splice_plan(
+        self, fd: int, spans: dict[int, tuple[int, int]], bodies: dict[int, bytes], ids: dict[int, str]
+    ) -> list[tuple[bytes | tuple[int, int], list[tuple[int, tuple[int, int]]]]] | None:
+        """The new file as pieces (new bytes, or a (offset, length) stretch of the old file),
+        each with the new spans of the records it holds; None if the layout does not hold."""
+        order = sorted(spans.items(), key=lambda item: item[1][0])
+        if not order:
+            return None
+        end = order[-1][1][0] + order[-1][1][1]
+        if os.pread(fd, 1, end) != b"}":
+            return None
+        for doc_id in bodies.keys() & spans.keys():
+            start, length = spans[doc_id]
+            try:
+                old = orjson.loads(os.pread(fd, length, start))
+            except orjson.JSONDecodeError:
+                return None
+            if not isinstance(old, dict) or old.get("id") != ids[doc_id]:
+                return None
+        pieces: list[tuple[bytes | tuple[int, int], list[tuple[int, tuple[int, int]]]]] = []
+        moved: list[tuple[int, tuple[int, int]]] = []
+        cursor = shift = 0
+        for doc_id, (start, length) in order:
+            body = bodies.get(doc_id)
+            if body is None:
+                moved.append((doc_id, (start + shift, length)))
+                continue
+            pieces.append(((cursor, start - cursor), moved))
+            pieces.append((body, [(doc_id, (start + shift, len(body)))]))
+            moved = []
+            cursor = start + length
+            shift += len(body) - length
+        pieces.append(((cursor, end - cursor), moved))
+        position = end + shift
+        for doc_id in sorted(bodies.keys() - spans.keys()):
+            key = b"," + _dumps(str(doc_id)) + b":"
+            pieces.append((key + bodies[doc_id], [(doc_id, (position + len(key), len(bodies[doc_id])))]))
+            position += len(key) + len(bodies[doc_id])
+        pieces.append(((end, os.fstat(fd).st_size - end), []))
+        return pieces
 
     @contextmanager
     def deferred(self) -> Iterator[None]:
         """Collect writes and flush them as one atomic rewrite at the end (none on error)."""
         self._deferring = True
+        self._dirty = False
         try:
             yield
-            if self._pending is not None:
+            if self._pending is not None and self._dirty:
                 self._write_file(self._pending)
         finally:
             self._deferring = False
+            self._dirty = False
             self._pending = None
 
     def close(self) -> None:
         pass
+
+
+def _encode(data: dict[str, Any]) -> tuple[bytes, dict[int, tuple[int, int]]]:
+    """Compact UTF-8 JSON of the whole database (as `json.dumps(data, ensure_ascii=False,
+    separators=(",", ":"))` would write it), and where each record of the records table lies.
+
+    Raises:
+        TypeError: a value that is not plain JSON (a datetime, a dataclass, ...).
+    """
+    parts = [b"{"]
+    position = 1
+    spans: dict[int, tuple[int, int]] = {}
+    try:
+        for table_index, (name, table) in enumerate(data.items()):
+            head = (b"," if table_index else b"") + _dumps(name) + b":{"
+            parts.append(head)
+            position += len(head)
+            for doc_index, (doc_id, doc) in enumerate(table.items()):
+                key = (b"," if doc_index else b"") + _dumps(str(doc_id)) + b":"
+                body = _dumps(doc)
+                parts += (key, body)
+                position += len(key)
+                if name == TABLE and str(doc_id).isdigit():
+                    spans[int(doc_id)] = (position, len(body))
+                position += len(body)
+            parts.append(b"}")
+            position += 1
+    except orjson.JSONEncodeError as exc:
+        raise TypeError(f"the catalog holds a value JSON cannot: {exc}") from exc
+    parts.append(b"}")
+    return b"".join(parts), spans
+
+
+def _copy_range(source: int, target: int, offset: int, length: int) -> None:
+    """Append `length` bytes of `source` from `offset` to `target` (at its current end)."""
+    while length > 0:
+        try:
+            copied = os.copy_file_range(source, target, length, offset)
+        except OSError:  # not supported here (another file system, an old kernel): copy it ourselves
+            copied = os.write(target, os.pread(source, min(length, 1 << 24), offset))
+        if copied <= 0:
+            raise OSError(f"the catalog ended before offset {offset + length}")
+        offset += copied
+        length -= copied
+
+
+def _file_tag(stat: os.stat_result) -> str:
+    # The same form as search_index.file_tag (not imported: `show` should not load search).
+    return f"{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ino}"
 
 
 def _fsync_dir(directory: Path) -> None:
@@ -166,21 +335,66 @@ class Catalog:
         records = list(records)
         if not records:
             return
-        index = self._index()
         storage = self._db.storage
-        with storage.deferred() if isinstance(storage, AtomicJSONStorage) else _no_defer():
+        file_storage = storage if isinstance(storage, AtomicJSONStorage) else None
+        if file_storage is not None and self._commit_spliced(file_storage, records):
+            return
+        changed: list[tuple[int, Record]] = []
+        with file_storage.deferred() if file_storage is not None else _no_defer():
+            index = self._index()  # inside the batch: the file is parsed once for both
             new_docs = []
+            new_records = []
             for record in records:
                 data = record.to_json()
                 doc_id = index.get(record.id)
                 if doc_id is None:
                     new_docs.append(data)
+                    new_records.append(record)
                 else:
                     self._table.remove(doc_ids=[doc_id])
                     self._table.insert(Document(data, doc_id=doc_id))
+                    changed.append((doc_id, record))
             if new_docs:
-                for record_data, doc_id in zip(new_docs, self._table.insert_multiple(new_docs), strict=True):
-                    index[record_data["id"]] = doc_id
+                for record, doc_id in zip(new_records, self._table.insert_multiple(new_docs), strict=True):
+                    index[record.id] = doc_id
+                    changed.append((doc_id, record))
+            if file_storage is not None:
+                file_storage.last_write = None
+        if file_storage is not None and file_storage.last_write is not None and self.path is not None:
+            from . import search_index  # only writers and searches pay for it
+
+            written = file_storage.last_write
+            search_index.after_commit(self.path, written.read_tag, written.tag, written.spans, changed)
+
+    def _commit_spliced(self, storage: AtomicJSONStorage, records: list[Record]) -> bool:
+        """Commit without parsing the catalog, when the search index knows where every
+        record lies in the current file: the changed records' JSON is spliced in and the
+        new ones appended, giving the bytes TinyDB would write (records keep their place).
+        False (nothing written) when the index is missing or stale: then TinyDB commits.
+        """
+        from . import search_index
+
+        assert self.path is not None
+        layout = search_index.fresh_layout(self.path)
+        if layout is None:
+            return False
+        next_id = max(layout.doc_ids.values(), default=0) + 1
+        by_doc: dict[int, Record] = {}
+        for record in records:
+            doc_id = layout.doc_ids.get(record.id)
+            if doc_id is None:
+                doc_id = layout.doc_ids[record.id] = next_id
+                next_id += 1
+            by_doc[doc_id] = record
+        bodies = {doc_id: _dumps(record.to_json()) for doc_id, record in by_doc.items()}
+        if not storage.splice(layout.tag, layout.spans, bodies, {d: r.id for d, r in by_doc.items()}):
+            return False
+        self._doc_ids = layout.doc_ids
+        self._table._next_id = None  # TinyDB caches the next id; the file has new ones
+        written = storage.last_write
+        assert written is not None
+        search_index.after_commit(self.path, written.read_tag, written.tag, written.spans, list(by_doc.items()))
+        return True
 
     def close(self) -> None:
         self._db.close()

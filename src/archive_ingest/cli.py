@@ -13,18 +13,22 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from . import __version__, pipeline
+from . import __version__
 from . import catalog as catalog_module
 from .cli_common import config_options, errors, output_options, print_json, print_record, settings_from
 from .cli_review import review
 from .record import Record
-from .search import simple_search
+
+if TYPE_CHECKING:
+    # `run` imports the pipeline when it runs: it pulls in pytesseract and numpy (+0.2 s),
+    # which `search`, `show` and `review` never need.
+    from . import pipeline
 
 err_console = Console(stderr=True, highlight=False)
 
@@ -64,6 +68,8 @@ def run(config_path: Path | None, inbox_dir: Path | None, archive_dir: Path | No
     \b
         archive-ingest run --inbox ~/scans/2026-11 --archive /srv/archive
     """
+    from . import pipeline
+
     settings = settings_from(config_path, inbox_dir, archive_dir)
     with errors(), _progress_bar() as progress:
         summary = pipeline.run(settings, progress=progress)
@@ -77,6 +83,8 @@ def _progress_bar() -> Iterator[pipeline.Progress | None]:
     if not err_console.is_terminal:
         yield None
         return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=err_console, transient=True) as bar:
         task = bar.add_task("ingesting", total=None)
@@ -140,67 +148,142 @@ def show(
 
 
 @cli.command()
-@click.argument("text")
-@click.option("--limit", type=click.IntRange(min=1), default=None, help="Show at most N records.")
+@click.argument("query")
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="Show at most N records (the best).")
+@click.option(
+    "--sort",
+    type=click.Choice(["relevance", "date", "name"]),
+    default="relevance",
+    show_default=True,
+    help="Order: best match first; photo date, oldest first; first person's Latin name.",
+)
+@click.option("--csv", "as_csv", is_flag=True, help="Print a CSV table (one row per record) instead.")
+@click.option("--count", "count_only", is_flag=True, help="Print only how many records match.")
 @output_options
 @config_options
 def search(
-    text: str,
+    query: str,
     limit: int | None,
+    sort: str,
+    as_csv: bool,
+    count_only: bool,
     as_json: bool,
     config_path: Path | None,
     inbox_dir: Path | None,
     archive_dir: Path | None,
 ) -> None:
-    """Find records whose caption, inscription, place or file name contain TEXT.
+    """Find records: free words, "phrases", -exclusions and fields, in any script.
 
-    TEXT must start where a word starts ("Тён" finds "Тён Иван", not "лейтенант") and
-    may end inside one ("Пхеньян" finds "в Пхеньяне"). Case-insensitive; ё and е match
-    each other. The words status:X, flag:X and kind:X filter exactly on those fields.
-    On a terminal the hits are a table; piped, one tab-separated line each (id, kind,
-    place, file, matched fields, text).
+    \b
+    Every free word must match, from a word's start, in a caption, an
+    inscription, a person's name, the place or the file name, in any script:
+    Tyon finds Тён, Nikolai finds Николай, Chongjin finds 청진 and
+    Чхонджине, Rason finds Rajin, 렬사 finds 열사, and a long word
+    finds the same word with one or two letters misread by OCR.
+    "quoted words" must follow each other; -word leaves records out.
+
+    \b
+    Fields (a year, or a range such as 1945..1950, ..1945, 1950..):
+      place:Chongjin      person:"Han Yang Hui"   credit:embassy
+      born:1898  died:1945..1950  year:1945 (any year)  taken:1978 (EXIF)
+      kind:headstone  status:pending  flag:ocr_low_confidence
+      has:gps|caption|inscription|person|place|date|taken|flags
+
+    Hits come best first: records matched without OCR tolerance, then by
+    where the words matched (place, name, caption, inscription, file name).
+    The last column says why each matched; --json prints the records (the
+    record contract) and --csv a table. A bad query exits 2.
 
     Example:
 
     \b
-        archive-ingest search "Тён Иван" --json
-        archive-ingest search "status:accepted Chongjin"
+        archive-ingest search "Tyon died:1949"
+        archive-ingest search "place:Rason kind:headstone -flag:duplicate" --sort date
+        archive-ingest search 'person:"Kim Shura"' --json
+        archive-ingest search "status:pending" --count
     """
+    if sum((as_json, as_csv, count_only)) > 1:
+        raise click.UsageError("choose one of --json, --csv and --count")
+    from .search import search_catalog
+    from .text.places import Gazetteer
+
     settings = settings_from(config_path, inbox_dir, archive_dir)
     with errors():
-        hits = simple_search(catalog_module.reader(settings.paths.catalog).all(), text)
-    hits = hits[:limit] if limit else hits
-    if as_json:
-        print_json([record.to_json() for record, _ in hits])
+        gazetteer = Gazetteer.load(settings.places.gazetteer)
+        result = search_catalog(  # listings show no events: only --json reads them
+            settings.paths.catalog, query, gazetteer, sort=sort, limit=limit, count_only=count_only, events=as_json
+        )
+    if count_only:
+        click.echo(str(result.total))
         return
+    if as_json:
+        print_json([hit.record.to_json() for hit in result.hits])
+    elif as_csv:
+        _print_csv(result.hits)
+    else:
+        _print_hits(result.hits)
+    shown, total = len(result.hits), result.total
+    noun = "record" if total == 1 else "records"
+    click.echo(f"{total} {noun}" if shown == total else f"{shown} of {total} {noun}", err=True)
+
+
+def _print_hits(hits: list[Any]) -> None:
     out = Console(highlight=False)
     if out.is_terminal:
-        table = Table("id", "kind", "place", "file", "caption / inscription", "matched", box=None)
-        for record, matched in hits:
+        table = Table("id", "kind", "place", "file", "caption / inscription", "why", box=None)
+        for hit in hits:
+            record = hit.record
             table.add_row(
                 record.id,
                 record.kind,
                 _place_name(record),
                 record.source.filename,
                 _snippet(record)[:60],
-                ", ".join(matched),
+                ", ".join(hit.reasons),
             )
         out.print(table)
-    else:
-        for record, matched in hits:
-            click.echo(
-                "\t".join(
-                    (
-                        record.id,
-                        record.kind,
-                        _place_name(record),
-                        record.source.filename,
-                        ", ".join(matched),
-                        _snippet(record),
-                    )
-                )
+        return
+    for hit in hits:
+        record = hit.record
+        fields = (record.id, record.kind, _place_name(record), record.source.filename, ", ".join(hit.reasons))
+        click.echo("\t".join((*fields, _snippet(record))))
+
+
+CSV_COLUMNS = ("id", "kind", "place", "date", "file", "persons", "status", "flags", "why", "caption", "inscription")
+
+
+def _print_csv(hits: list[Any]) -> None:
+    import csv
+
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for hit in hits:
+        record = hit.record
+        persons = "; ".join(
+            " ".join(filter(None, (p.name_latin or p.name, _life_span(p.birth_year, p.death_year))))
+            for p in record.persons
+        )
+        writer.writerow(
+            (
+                record.id,
+                record.kind,
+                _place_name(record),
+                record.date.value if record.date else "",
+                record.source.filename,
+                persons,
+                record.review.status,
+                " ".join(flag.code for flag in record.flags),
+                ", ".join(hit.reasons),
+                record.caption or "",
+                record.ocr.text,
             )
-    click.echo(f"{len(hits)} record{'s' if len(hits) != 1 else ''}", err=True)
+        )
+
+
+def _life_span(born: int | None, died: int | None) -> str:
+    if born is None and died is None:
+        return ""
+    return f"({born or '?'}-{died or '?'})"
 
 
 def _place_name(record: Record) -> str:
