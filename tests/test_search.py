@@ -18,6 +18,8 @@ from archive_ingest import search_index
 from archive_ingest.catalog import Catalog
 from archive_ingest.cli import cli
 from archive_ingest.errors import CatalogError
+from archive_ingest.index_reader import SearchIndex
+from archive_ingest.query import QueryError, parse
 from archive_ingest.record import (
     ExifInfo,
     FileInfo,
@@ -34,8 +36,8 @@ from archive_ingest.record import (
     Source,
     record_id_for,
 )
-from archive_ingest.search import QueryError, parse, search
-from archive_ingest.search_index import SearchIndex, index_path
+from archive_ingest.search import search
+from archive_ingest.search_index import index_path
 from archive_ingest.text.fold import translit_keys, words
 from archive_ingest.text.places import Gazetteer
 from conftest import IngestedBatch

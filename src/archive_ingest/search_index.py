@@ -1,12 +1,14 @@
-"""The search index: a compact SQLite file beside the catalog, derived from it.
+"""The search index file: a compact SQLite file beside the catalog, derived from it.
 
-This module owns the index file (`catalog.json.search.sqlite`): what it holds per record,
-when it is fresh, how it is rebuilt and updated, and fetching the records that a search
-hits. `search.py` asks it questions; `catalog.py` calls `after_commit` after each write.
+This module owns the index file (`catalog.json.search.sqlite`): where it lives, when it is
+fresh, how it is rebuilt and updated, and where each record lies in the catalog file.
+`search.py` opens it (`open_index`) and asks it questions through `index_reader.py`; what
+it holds per record is `index_entry.py`'s; `catalog.py` calls `after_commit` after each write.
 
 Decisions a user (or a maintainer) should know:
 
-- TinyDB's JSON file stays the catalog of record. The index holds, per record, the folded
+- TinyDB's JSON file stays the catalog of record. The index holds, per record
+  (`index_entry.py`), the folded
   words of each searchable field and their transliteration keys (an FTS5 full-text table,
   see `text/fold.py`), the exact fields (kind, review status, flags, years, has-bits,
   place), sort keys, and where the record's JSON lies in the catalog file (byte offset
@@ -25,76 +27,33 @@ Decisions a user (or a maintainer) should know:
   file read-only and immutable.
 - Offsets are exact only for a catalog written by `AtomicJSONStorage` (which records them
   as it writes). A catalog written by another tool is still searched correctly: the hits
-  are then read by parsing the whole catalog, until the next commit rewrites it.
+  are then read by parsing the whole catalog (`index_reader.py`), until the next commit
+  rewrites it.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import re
 import shutil
 import sqlite3
 import tempfile
 from array import array
-from collections.abc import Iterable, Iterator
 from contextlib import closing, suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import orjson
 
 from .errors import CatalogError
+from .index_entry import SCHEMA, SCHEMA_VERSION, delete_entries, entry_for, insert_entries
+from .index_reader import TABLE, SearchIndex, parse_catalog
 from .record import Record
-from .text.fold import fold, has_letters, is_hangul, translit_keys, words
 
 log = logging.getLogger(__name__)
 
-#: Bump when what the index holds, or how words are folded, changes: older files are rebuilt.
-SCHEMA_VERSION = "1"
-TABLE = "records"
 INDEX_SUFFIX = ".search.sqlite"
-
-#: Text columns of the full-text table: the exact words, and their transliteration keys.
-TEXT_FIELDS = ("place", "names", "caption", "inscription", "filename", "credit")
-TRANSLIT_FIELDS = ("names", "caption", "inscription")
-FTS_COLUMNS = (*TEXT_FIELDS, *(f"{name}_tr" for name in TRANSLIT_FIELDS))
-#: Fields whose words are candidates for OCR-tolerant (fuzzy) matching.
-FUZZY_FIELDS = ("names", "caption", "inscription")
-#: Shortest word kept in the fuzzy vocabulary (a 5-letter query allows one edit).
-VOCAB_MIN_LEN = 4
-
-HAS_BITS = {
-    "gps": 1,
-    "caption": 2,
-    "inscription": 4,
-    "person": 8,
-    "place": 16,
-    "date": 32,
-    "taken": 64,
-    "flags": 128,
-}
-
-_YEAR = re.compile(r"(?<!\d)(1[7-9]\d\d|20\d\d)(?!\d)")
-
-_SCHEMA = f"""
-CREATE TABLE meta(key TEXT PRIMARY KEY, value);
-CREATE TABLE docs(
-    rowid INTEGER PRIMARY KEY, id TEXT NOT NULL, kind TEXT, status TEXT, place TEXT,
-    has INTEGER NOT NULL, date_key TEXT NOT NULL, name_key TEXT NOT NULL, taken TEXT);
-CREATE INDEX docs_kind ON docs(kind);
-CREATE INDEX docs_status ON docs(status);
-CREATE INDEX docs_place ON docs(place);
-CREATE TABLE years(doc INTEGER NOT NULL, field TEXT NOT NULL, year INTEGER NOT NULL);
-CREATE INDEX years_field ON years(field, year);
-CREATE INDEX years_doc ON years(doc);
-CREATE TABLE flags(doc INTEGER NOT NULL, code TEXT NOT NULL);
-CREATE INDEX flags_code ON flags(code);
-CREATE INDEX flags_doc ON flags(doc);
-CREATE TABLE vocab(layer INTEGER, len INTEGER, word TEXT, PRIMARY KEY(layer, len, word)) WITHOUT ROWID;
-CREATE VIRTUAL TABLE fts USING fts5({", ".join(FTS_COLUMNS)}, tokenize="unicode61 remove_diacritics 0");
-"""
 
 
 def index_path(catalog_path: Path) -> Path:
@@ -105,125 +64,6 @@ def index_path(catalog_path: Path) -> Path:
 def file_tag(stat: os.stat_result) -> str:
     """What identifies one state of the catalog file: size, mtime in ns, inode."""
     return f"{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ino}"
-
-
-# -- what the index holds for one record ----------------------------------------------
-
-
-@dataclass
-class Entry:
-    """The index rows of one record."""
-
-    rowid: int
-    id: str
-    kind: str
-    status: str
-    place: str | None
-    has: int
-    date_key: str
-    name_key: str
-    taken: str | None
-    years: list[tuple[str, int]] = field(default_factory=list)
-    flags: list[str] = field(default_factory=list)
-    text: dict[str, list[str]] = field(default_factory=dict)
-
-
-def entry_for(rowid: int, record: Record) -> Entry:
-    """The index rows of `record` (stored under `rowid`, its TinyDB document id)."""
-    names_text = " ".join(part for person in record.persons for part in (person.name, person.name_latin or "") if part)
-    place = record.place
-    text = {
-        "place": words(" ".join(filter(None, (place.name, place.name_ko, place.name_ru, place.province))))
-        if place
-        else [],
-        "names": words(names_text),
-        "caption": words(record.caption or ""),
-        "inscription": words(record.ocr.text),
-        "filename": words(record.source.filename),
-        "credit": words(record.provenance.credit) if record.provenance else [],
-    }
-    for name in TRANSLIT_FIELDS:
-        text[f"{name}_tr"] = list(dict.fromkeys(key for word in text[name] for key in translit_keys(word)))
-    years: list[tuple[str, int]] = []
-    for person in record.persons:
-        if person.birth_year is not None:
-            years.append(("born", person.birth_year))
-        if person.death_year is not None:
-            years.append(("died", person.death_year))
-    taken = record.exif.date_taken
-    if taken and taken[:4].isdigit():
-        years.append(("taken", int(taken[:4])))
-    every = {year for _, year in years}
-    if record.date and record.date.value[:4].isdigit():
-        every.add(int(record.date.value[:4]))
-    for source in (record.caption or "", record.ocr.text):
-        every.update(int(found) for found in _YEAR.findall(source))
-    years += [("year", year) for year in sorted(every)]
-    has = 0
-    for name, present in (
-        ("gps", record.exif.gps is not None),
-        ("caption", bool(record.caption and record.caption.strip())),
-        ("inscription", bool(record.ocr.text.strip())),
-        ("person", bool(record.persons)),
-        ("place", place is not None),
-        ("date", record.date is not None),
-        ("taken", bool(taken)),
-        ("flags", bool(record.flags)),
-    ):
-        if present:
-            has |= HAS_BITS[name]
-    first = record.persons[0] if record.persons else None
-    return Entry(
-        rowid=rowid,
-        id=record.id,
-        kind=str(record.kind),
-        status=str(record.review.status),
-        place=fold(place.name) if place else None,
-        has=has,
-        date_key=record.date.value if record.date else (taken[:10] if taken else ""),
-        name_key=fold(first.name_latin or first.name) if first else "",
-        taken=taken,
-        years=years,
-        flags=sorted({str(flag.code) for flag in record.flags}),
-        text=text,
-    )
-
-
-def _vocabulary(entry: Entry) -> Iterator[tuple[int, int, str]]:
-    for name in FUZZY_FIELDS:
-        for word in entry.text[name]:
-            if len(word) >= VOCAB_MIN_LEN and has_letters(word) and not is_hangul(word):
-                yield (0, len(word), word)
-        for key in entry.text[f"{name}_tr"]:
-            if len(key) >= VOCAB_MIN_LEN:
-                yield (1, len(key), key)
-
-
-def _insert(conn: sqlite3.Connection, entries: list[Entry]) -> None:
-    conn.executemany(
-        "INSERT INTO docs VALUES (?,?,?,?,?,?,?,?,?)",
-        [(e.rowid, e.id, e.kind, e.status, e.place, e.has, e.date_key, e.name_key, e.taken) for e in entries],
-    )
-    conn.executemany(
-        "INSERT INTO years VALUES (?,?,?)", [(e.rowid, name, year) for e in entries for name, year in e.years]
-    )
-    conn.executemany("INSERT INTO flags VALUES (?,?)", [(e.rowid, code) for e in entries for code in e.flags])
-    conn.executemany(
-        f"INSERT INTO fts(rowid, {', '.join(FTS_COLUMNS)}) VALUES ({', '.join('?' * (len(FTS_COLUMNS) + 1))})",
-        [(e.rowid, *(" ".join(e.text[name]) for name in FTS_COLUMNS)) for e in entries],
-    )
-    conn.executemany("INSERT OR IGNORE INTO vocab VALUES (?,?,?)", {row for e in entries for row in _vocabulary(e)})
-
-
-def _delete(conn: sqlite3.Connection, rowids: list[int]) -> None:
-    params = [(rowid,) for rowid in rowids]
-    for statement in (
-        "DELETE FROM docs WHERE rowid = ?",
-        "DELETE FROM years WHERE doc = ?",
-        "DELETE FROM flags WHERE doc = ?",
-        "DELETE FROM fts WHERE rowid = ?",
-    ):
-        conn.executemany(statement, params)
 
 
 # -- offsets of records in the catalog file ----------------------------------------------
@@ -274,111 +114,7 @@ def canonical_spans(raw: bytes, data: dict[str, Any]) -> Spans | None:
     return spans if raw[position : position + 1] == b"}" else None
 
 
-# -- reading ------------------------------------------------------------------------------
-
-
-class SearchIndex:
-    """An open, fresh index and the catalog it indexes (see the module docstring)."""
-
-    def __init__(
-        self,
-        conn: sqlite3.Connection,
-        *,
-        catalog_path: Path | None = None,
-        spans: array[int] | None = None,
-        records: dict[int, Record] | None = None,
-    ) -> None:
-        self.conn = conn
-        self._catalog_path = catalog_path
-        self._spans = spans
-        self._records = records
-
-    @classmethod
-    def from_records(cls, records: Iterable[tuple[int, Record]]) -> SearchIndex:
-        """An index in memory, for records that are not in a catalog file (tests, memory catalogs)."""
-        by_rowid = dict(records)
-        conn = sqlite3.connect(":memory:")
-        conn.executescript(_SCHEMA)
-        _insert(conn, [entry_for(rowid, record) for rowid, record in by_rowid.items()])
-        return cls(conn, records=by_rowid)
-
-    def close(self) -> None:
-        self.conn.close()
-
-    def __enter__(self) -> SearchIndex:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def rowids(self, sql: str, params: Iterable[Any] = ()) -> set[int]:
-        """The first column of a query, as a set of document ids."""
-        return {row[0] for row in self.conn.execute(sql, tuple(params))}
-
-    def match(self, column: str, expression: str) -> set[int]:
-        """Documents whose `column` matches an FTS5 `expression`."""
-        return self.rowids("SELECT rowid FROM fts WHERE fts MATCH ?", (f"{column} : ({expression})",))
-
-    def all_rowids(self) -> set[int]:
-        return self.rowids("SELECT rowid FROM docs")
-
-    def vocabulary(self, layer: int, min_len: int, max_len: int) -> list[str]:
-        """Distinct words (layer 0) or transliteration keys (layer 1) of a length range."""
-        rows = self.conn.execute(
-            "SELECT word FROM vocab WHERE layer = ? AND len BETWEEN ? AND ?", (layer, min_len, max_len)
-        )
-        return [row[0] for row in rows]
-
-    def sort_keys(self) -> dict[int, tuple[str, str]]:
-        """Document id -> (date key, name key), for every record."""
-        return {row[0]: (row[1], row[2]) for row in self.conn.execute("SELECT rowid, date_key, name_key FROM docs")}
-
-    def records(self, rowids: list[int], *, events: bool = True) -> list[Record]:
-        """The records of `rowids`, in that order, read from the catalog; with
-        `events=False` without their events (most of a record, and not shown in listings).
-
-        Raises:
-            CatalogError: the catalog cannot be read.
-        """
-        if self._records is not None:
-            return [self._records[rowid] for rowid in rowids]  # in memory: nothing to save
-        if not rowids:
-            return []
-        assert self._catalog_path is not None
-        ids = dict(
-            self.conn.execute(
-                f"SELECT rowid, id FROM docs WHERE rowid IN ({','.join('?' * len(rowids))})", rowids
-            ).fetchall()
-        )
-        try:
-            with open(self._catalog_path, "rb") as catalog:
-                found = self._read_spans(catalog, rowids, ids) if self._spans is not None else None
-                if found is None:  # no offsets, or the catalog changed since: read it whole
-                    catalog.seek(0)
-                    table = _parse(catalog.read(), self._catalog_path).get(TABLE) or {}
-                    found = [table[str(rowid)] for rowid in rowids if str(rowid) in table]
-        except OSError as exc:
-            raise CatalogError(f"{self._catalog_path}: cannot read the catalog: {exc}") from exc
-        if not events:
-            found = [{key: value for key, value in doc.items() if key != "events"} for doc in found]
-        return [Record.from_json(doc) for doc in found]
-
-    def _read_spans(self, catalog: Any, rowids: list[int], ids: dict[int, str]) -> list[dict[str, Any]] | None:
-        spans = self._spans
-        assert spans is not None
-        found = []
-        for rowid in rowids:
-            if 2 * rowid + 1 >= len(spans) or spans[2 * rowid] < 0:
-                return None
-            catalog.seek(spans[2 * rowid])
-            try:
-                doc = orjson.loads(catalog.read(spans[2 * rowid + 1]))
-            except orjson.JSONDecodeError:
-                return None
-            if not isinstance(doc, dict) or doc.get("id") != ids.get(rowid):
-                return None
-            found.append(doc)
-        return found
+# -- opening, building and rebuilding ---------------------------------------------------
 
 
 def open_index(catalog_path: Path) -> SearchIndex:
@@ -439,7 +175,7 @@ def rebuild(catalog_path: Path) -> None:
             raw = catalog.read()
     except OSError as exc:
         raise CatalogError(f"{catalog_path}: cannot read the catalog: {exc}") from exc
-    data = _parse(raw, catalog_path) if raw.strip() else {}
+    data = parse_catalog(raw, catalog_path) if raw.strip() else {}
     table = data.get(TABLE) or {}
     spans = canonical_spans(raw, data)
     del raw
@@ -450,19 +186,9 @@ def rebuild(catalog_path: Path) -> None:
         entries.append(entry_for(int(doc_id), Record.from_json(light)))
     del data, table
     with _replacing(index_path(catalog_path)) as conn:
-        _insert(conn, entries)
+        insert_entries(conn, entries)
         _set_meta(conn, tag, spans)
     log.info("rebuilt the search index of %s (%d records)", catalog_path, len(entries))
-
-
-def _parse(raw: bytes, catalog_path: Path) -> dict[str, Any]:
-    try:
-        data = orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        raise CatalogError(f"{catalog_path}: the catalog is not valid JSON: {exc}") from exc
-    if not isinstance(data, dict):
-        raise CatalogError(f"{catalog_path}: the catalog is not a JSON object")
-    return data
 
 
 def _set_meta(conn: sqlite3.Connection, tag: str, spans: Spans | None) -> None:
@@ -495,7 +221,7 @@ class _replacing:
         self.conn.execute("PRAGMA journal_mode = OFF")  # a private temp file: a crash just leaves it
         self.conn.execute("PRAGMA synchronous = OFF")
         if not self.copy:
-            self.conn.executescript(_SCHEMA)
+            self.conn.executescript(SCHEMA)
         self.conn.execute("BEGIN")
         return self.conn
 
@@ -573,8 +299,8 @@ def after_commit(
         if meta.get("schema") != SCHEMA_VERSION or meta.get("tag") != read_tag:
             return
         with _replacing(path, copy=True) as conn:
-            _delete(conn, [rowid for rowid, _ in changed])
-            _insert(conn, [entry_for(rowid, record) for rowid, record in changed])
+            delete_entries(conn, [rowid for rowid, _ in changed])
+            insert_entries(conn, [entry_for(rowid, record) for rowid, record in changed])
             _set_meta(conn, written_tag, spans)
     except (sqlite3.Error, OSError) as exc:
         log.warning("search index %s not updated (the next search rebuilds it): %s", path, exc)
