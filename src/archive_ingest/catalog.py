@@ -14,6 +14,17 @@ UTF-8 output (names unescaped). As it writes, the
 storage notes where each record lies in the file, and `Catalog.commit` hands that and the
 changed records to the search index (`search_index.after_commit`), which is derived data
 kept beside the catalog.
+
+Record sidecars: a catalog opened with a `sidecar_dir` (every writer; by default the
+`records/` folder beside the catalog, `archive/records/` in the default layout) writes each
+committed record's JSON (the record contract) to `records/ab/<id>.json`, atomically,
+before the catalog itself. So the archive on disk holds every record twice over, and
+`archive-ingest catalog rebuild` (`rebuild.py`) can regenerate the catalog from it.
+
+Backups: a run's writer (purpose `archive-ingest run`) first checks that the catalog parses
+and keeps a copy of it as `catalog.json.bak`, shifting older copies to `.bak.1` and `.bak.2`
+(three in all: enough to step back over the last runs, small enough to need no setting);
+a catalog that does not parse is refused, never read as empty and overwritten.
 """
 
 from __future__ import annotations
@@ -86,14 +97,7 @@ class AtomicJSONStorage(Storage):
         except OSError as exc:
             raise CatalogError(f"{self.path}: cannot read the catalog: {exc}") from exc
         self.read_tag = _file_tag(stat)
-        if not raw.strip():
-            return None
-        try:
-            data = orjson.loads(raw)
-        except orjson.JSONDecodeError as exc:
-            raise CatalogError(f"{self.path}: the catalog is not valid JSON: {exc}") from exc
-        if not isinstance(data, dict):
-            raise CatalogError(f"{self.path}: the catalog is not a JSON object")
+        data = parse_catalog_bytes(self.path, raw)
         if self._deferring:
             self._pending = data  # parsed once per batch: TinyDB reads before every operation
         return data
@@ -217,6 +221,31 @@ class AtomicJSONStorage(Storage):
         pass
 
 
+def way_out(catalog_path: Path) -> str:
+    """What to do about a catalog that cannot be read (said by every such error)."""
+    way = "it was left untouched; rebuild it from the record sidecars with `archive-ingest catalog rebuild`"
+    backup = backup_path(catalog_path)
+    return f"{way}, or restore {backup.name}" if backup.exists() else way
+
+
+def parse_catalog_bytes(catalog_path: Path, raw: bytes) -> dict[str, Any]:
+    """The catalog file's content as TinyDB data.
+
+    Raises:
+        CatalogError: the file is empty (truncated), not JSON, or not a JSON object; the
+            message names the file and the way out.
+    """
+    if not raw.strip():
+        raise CatalogError(f"{catalog_path}: the catalog is empty (truncated?); {way_out(catalog_path)}")
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise CatalogError(f"{catalog_path}: the catalog is not valid JSON: {exc}; {way_out(catalog_path)}") from exc
+    if not isinstance(data, dict):
+        raise CatalogError(f"{catalog_path}: the catalog is not a JSON object; {way_out(catalog_path)}")
+    return data
+
+
 def _encode(data: dict[str, Any]) -> tuple[bytes, dict[int, tuple[int, int]]]:
     """Compact UTF-8 JSON of the whole database (as `json.dumps(data, ensure_ascii=False,
     separators=(",", ":"))` would write it), and where each record of the records table lies.
@@ -278,8 +307,11 @@ def _fsync_dir(directory: Path) -> None:
 class Catalog:
     """Records by id, on a TinyDB file (or in memory when `path` is None, for tests)."""
 
-    def __init__(self, path: Path | None) -> None:
+    def __init__(self, path: Path | None, sidecar_dir: Path | None = None) -> None:
+        """`sidecar_dir`: where each committed record's JSON is written first
+        (`<sidecar_dir>/ab/<id>.json`); None writes none (only the catalog file)."""
         self.path = path
+        self.sidecar_dir = sidecar_dir if path is not None else None
         if path is None:
             self._db = TinyDB(storage=MemoryStorage)
         else:
@@ -335,6 +367,8 @@ class Catalog:
         records = list(records)
         if not records:
             return
+        if self.sidecar_dir is not None:
+            write_sidecars(self.sidecar_dir, records)
         storage = self._db.storage
         file_storage = storage if isinstance(storage, AtomicJSONStorage) else None
         if file_storage is not None and self._commit_spliced(file_storage, records):
@@ -413,14 +447,138 @@ def _holder_path(catalog_path: Path) -> Path:
     return catalog_path.with_name(catalog_path.name + ".lock.holder")
 
 
+#: How many backups a run keeps: `catalog.json.bak` (the newest), `.bak.1`, `.bak.2`.
+BACKUP_COUNT = 3
+
+
+def sidecar_dir_for(catalog_path: Path) -> Path:
+    """Where the record sidecars of `catalog_path` live: `records/` beside it."""
+    return catalog_path.parent / "records"
+
+
+def sidecar_path(sidecar_dir: Path, record_id: str) -> Path:
+    """`<sidecar_dir>/ab/<id>.json`."""
+    return sidecar_dir / record_id[:2] / f"{record_id}.json"
+
+
+def sidecar_bytes(record: Record) -> bytes:
+    """A record's sidecar: its JSON (the record contract), indented, UTF-8, unescaped."""
+    return json.dumps(record.to_json(), ensure_ascii=False, indent=1).encode("utf-8") + b"\n"
+
+
+def write_sidecars(sidecar_dir: Path, records: Iterable[Record]) -> None:
+    """Write each record's sidecar atomically (temp file, fsync, rename; then the folders).
+
+    Raises:
+        OSError: a sidecar could not be written (no partial file is left; the commit stops).
+    """
+    folders: set[Path] = set()
+    for record in records:
+        target = sidecar_path(sidecar_dir, record.id)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(target, [sidecar_bytes(record)], sync_dir=False)
+        folders.add(target.parent)
+    for folder in folders:
+        _fsync_dir(folder)
+
+
+def atomic_write(target: Path, pieces: Iterable[bytes], sync_dir: bool = True) -> None:
+    """Write `pieces` to a temp file beside `target`, fsync it and rename it over `target`."""
+    handle, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(handle, "wb") as temp:
+            for piece in pieces:
+                temp.write(piece)
+            temp.flush()
+            os.fsync(temp.fileno())
+        os.replace(temp_name, target)
+    except BaseException:
+        Path(temp_name).unlink(missing_ok=True)
+        raise
+    if sync_dir:
+        _fsync_dir(target.parent)
+
+
+def backup_path(catalog_path: Path, number: int = 0) -> Path:
+    """`catalog.json.bak` (number 0, the newest), `catalog.json.bak.1`, ..."""
+    suffix = ".bak" if number == 0 else f".bak.{number}"
+    return catalog_path.with_name(catalog_path.name + suffix)
+
+
+def is_catalog_companion(catalog_path: Path, path: Path) -> bool:
+    """True for the catalog and the files kept beside it: its lock and holder, backups,
+    the search index (`.search.sqlite*`) and the temp files of a write in progress."""
+    name, base = path.name, catalog_path.name
+    if path.parent != catalog_path.parent:
+        return False
+    return name == base or name.startswith(f"{base}.") or (name.startswith(f".{base}.") and name.endswith(".tmp"))
+
+
+def back_up(catalog_path: Path, count: int = BACKUP_COUNT) -> Path | None:
+    """Keep the catalog's current bytes as `catalog.json.bak`, shifting older backups up.
+
+    Nothing is done when there is no catalog, or when the newest backup already holds the
+    same bytes (a run that changed nothing does not push older backups out).
+
+    Raises:
+        CatalogError: the catalog is empty, not JSON or unreadable: it is refused, and the
+            backups are left as they are (they may be the way out).
+    """
+    try:
+        raw = catalog_path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise CatalogError(f"{catalog_path}: cannot read the catalog: {exc}") from exc
+    parse_catalog_bytes(catalog_path, raw)
+    newest = backup_path(catalog_path)
+    try:
+        if newest.read_bytes() == raw:
+            return newest
+    except OSError:
+        pass
+    handle, temp_name = tempfile.mkstemp(prefix=f".{newest.name}.", suffix=".tmp", dir=catalog_path.parent)
+    try:
+        with os.fdopen(handle, "wb") as temp:
+            temp.write(raw)
+            temp.flush()
+            os.fsync(temp.fileno())
+        for number in range(count - 1, 0, -1):
+            older = backup_path(catalog_path, number - 1)
+            if older.exists():
+                os.replace(older, backup_path(catalog_path, number))
+        os.replace(temp_name, newest)
+    except BaseException:
+        Path(temp_name).unlink(missing_ok=True)
+        raise
+    _fsync_dir(catalog_path.parent)
+    return newest
+
+
 @contextmanager
-def writer(catalog_path: Path, purpose: str, now: datetime) -> Iterator[Catalog]:
+def writer(
+    catalog_path: Path,
+    purpose: str,
+    now: datetime,
+    *,
+    sidecar_dir: Path | None = None,
+    backups: int = 0,
+) -> Iterator[Catalog]:
     """Open the catalog for writing, holding its lock until the block ends.
+
+    Args:
+        sidecar_dir: where record sidecars go (default `sidecar_dir_for(catalog_path)`).
+        backups: how many backups to keep, taken once the lock is held (0, the default:
+            none). A run asks for `BACKUP_COUNT`; review actions ask for none, so a review
+            session does not push the runs' backups out.
 
     Raises:
         CatalogLocked: another process holds the lock; the message names its pid,
             command and start time.
+        CatalogError: backups were asked for and the catalog does not parse.
     """
+    if sidecar_dir is None:
+        sidecar_dir = sidecar_dir_for(catalog_path)
     catalog_path.parent.mkdir(parents=True, exist_ok=True)
     lock = FileLock(lock_path(catalog_path), timeout=0)
     try:
@@ -430,7 +588,13 @@ def writer(catalog_path: Path, purpose: str, now: datetime) -> Iterator[Catalog]
     try:
         holder = {"pid": os.getpid(), "purpose": purpose, "started": now.isoformat(timespec="seconds")}
         _holder_path(catalog_path).write_text(json.dumps(holder), encoding="utf-8")
-        catalog = Catalog(catalog_path)
+        if backups:
+            try:
+                back_up(catalog_path, backups)
+            except BaseException:
+                _holder_path(catalog_path).unlink(missing_ok=True)
+                raise
+        catalog = Catalog(catalog_path, sidecar_dir=sidecar_dir)
         try:
             yield catalog
         finally:

@@ -74,6 +74,10 @@ def run(config_path: Path | None, inbox_dir: Path | None, archive_dir: Path | No
     with errors(), _progress_bar() as progress:
         summary = pipeline.run(settings, progress=progress)
     _print_summary(summary)
+    if summary.stopped is not None:
+        # A full disk: what was done is committed, the rest waits in the inbox.
+        click.echo(f"error: {summary.stopped}", err=True)
+        sys.exit(1)
     if summary.interrupted:
         sys.exit(130)
 
@@ -317,6 +321,78 @@ def export(
     else:
         out.write_text(payload + "\n", encoding="utf-8")
         click.echo(f"wrote {len(records)} records to {out}", err=True)
+
+
+@cli.command()
+@click.option("--fast", is_flag=True, help="Check sizes only (no hashing): quick, catches truncation.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@config_options
+def verify(
+    fast: bool, as_json: bool, config_path: Path | None, inbox_dir: Path | None, archive_dir: Path | None
+) -> None:
+    """Audit the archive: re-hash every file the catalog lists; report what is wrong.
+
+    Checks each record's original (sha256 and size), caption file, OCR words file and
+    record sidecar, and finds files under the archive that no record references. Every
+    problem is listed (one line each: the path and what is wrong), then a summary; each
+    record gets a "fixity check" event. Exits 0 when all is well, 1 when anything is
+    missing, altered, of the wrong size or unexpected, 3 when the catalog is locked.
+
+    Example:
+
+    \b
+        archive-ingest verify
+        archive-ingest verify --fast --json
+    """
+    from .verify import VerificationFailed
+    from .verify import verify as verify_archive
+
+    settings = settings_from(config_path, inbox_dir, archive_dir)
+    with errors():
+        report = verify_archive(settings, fast=fast)
+        if as_json:
+            print_json(report.to_json())
+        else:
+            for problem in report.problems:
+                click.echo(problem.line())
+        if not report.ok:
+            raise VerificationFailed(report.summary())
+    click.echo(report.summary(), err=True)
+
+
+@cli.group()
+def catalog() -> None:
+    """Look after the catalog file.
+
+    Example:
+
+    \b
+        archive-ingest catalog rebuild
+    """
+
+
+@catalog.command()
+@config_options
+def rebuild(config_path: Path | None, inbox_dir: Path | None, archive_dir: Path | None) -> None:
+    """Rebuild the catalog from the record sidecars (records/ab/<id>.json).
+
+    Use it when the catalog is lost, truncated or corrupt. Every valid sidecar becomes a
+    record; a bad one is reported and skipped; records of a still-readable old catalog
+    with no sidecar are kept. The old catalog file is kept as catalog.json.bak.before-rebuild.
+
+    Example:
+
+    \b
+        archive-ingest catalog rebuild --archive /srv/archive
+    """
+    from .rebuild import rebuild as rebuild_catalog
+
+    settings = settings_from(config_path, inbox_dir, archive_dir)
+    with errors():
+        report = rebuild_catalog(settings)
+    for bad in report.bad:
+        click.echo(f"warning: {bad.line()}", err=True)
+    click.echo(report.summary(), err=True)
 
 
 cli.add_command(review)

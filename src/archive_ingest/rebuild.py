@@ -1,0 +1,177 @@
+"""Rebuilding the catalog from the record sidecars (`archive-ingest catalog rebuild`).
+
+Every commit writes each record's JSON to `records/ab/<id>.json` before the catalog (see
+`catalog.py`), so the archive on disk is the source of truth and the catalog can be
+regenerated from it: after a lost, truncated or corrupt catalog, or one restored from an
+old backup.
+
+Decisions:
+- Each sidecar is validated (it parses as a Record, and its id is the one its name and
+  folder say); a bad one is reported with its path and skipped, never fatal.
+- Records are written oldest first (`source.ingested_at`, then id): a sidecar does not
+  know its place in the old file.
+- When the old catalog still parses, its records that have no valid sidecar are kept (and
+  their sidecars written), so a rebuild never loses a record the catalog had. A catalog
+  that does not parse is ignored.
+- The old catalog file, readable or not, is kept as `catalog.json.bak.before-rebuild`
+  (not in the runs' rotating `.bak` set, which may hold the good copy a user wants back).
+- The writer lock is held throughout (`CatalogLocked`, exit 3, when a run holds it). The
+  search index is left to notice the new file and rebuild itself on the next search.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from . import catalog as catalog_module
+from .catalog import AtomicJSONStorage
+from .config import Settings
+from .context import utc_now
+from .errors import CatalogError
+from .record import Record
+
+PURPOSE = "archive-ingest catalog rebuild"
+
+#: Where the catalog as it was before the last rebuild is kept, beside it.
+BEFORE_REBUILD_SUFFIX = ".bak.before-rebuild"
+
+
+@dataclass
+class BadSidecar:
+    """A sidecar that could not be used, and why."""
+
+    path: Path
+    reason: str
+
+    def line(self) -> str:
+        return f"{self.path}: {self.reason}; skipped"
+
+
+@dataclass
+class RebuildReport:
+    catalog: Path
+    from_sidecars: int = 0
+    """Records read from valid sidecars."""
+    kept_from_old: int = 0
+    """Records of the old catalog that had no valid sidecar, kept (their sidecars written)."""
+    bad: list[BadSidecar] = field(default_factory=list)
+    old_catalog: str = "none"
+    """`none`, `readable` or `unreadable: <why>`."""
+    backup: Path | None = None
+    """Where the old catalog file was kept, if there was one."""
+
+    @property
+    def records(self) -> int:
+        return self.from_sidecars + self.kept_from_old
+
+    def summary(self) -> str:
+        parts = [f"rebuilt {self.catalog}: {self.records} records ({self.from_sidecars} from sidecars"]
+        parts[0] += f", {self.kept_from_old} kept from the old catalog)" if self.kept_from_old else ")"
+        if self.bad:
+            parts.append(f"{len(self.bad)} bad sidecar{'s' if len(self.bad) != 1 else ''} skipped")
+        if self.backup is not None:
+            parts.append(f"the old catalog ({self.old_catalog}) is kept as {self.backup.name}")
+        return "; ".join(parts)
+
+
+def before_rebuild_path(catalog_path: Path) -> Path:
+    return catalog_path.with_name(catalog_path.name + BEFORE_REBUILD_SUFFIX)
+
+
+def rebuild(settings: Settings, *, now: Callable[[], datetime] = utc_now) -> RebuildReport:
+    """Write a new catalog from the record sidecars.
+
+    Raises:
+        CatalogLocked: another process is writing the catalog (nothing is changed).
+        OSError: the new catalog or its backup could not be written (the old one stays).
+    """
+    catalog_path = settings.paths.catalog
+    sidecar_dir = catalog_module.sidecar_dir_for(catalog_path)
+    report = RebuildReport(catalog_path)
+    with catalog_module.writer(catalog_path, PURPOSE, now()):
+        records, report.bad = read_sidecars(sidecar_dir)
+        report.from_sidecars = len(records)
+        old_raw, report.old_catalog, old_records = _read_old(catalog_path)
+        kept = [record for record in old_records if record.id not in records]
+        for record in kept:
+            records[record.id] = record
+        report.kept_from_old = len(kept)
+        if old_raw is not None:
+            report.backup = before_rebuild_path(catalog_path)
+            catalog_module.atomic_write(report.backup, [old_raw])
+        if kept:
+            catalog_module.write_sidecars(sidecar_dir, kept)
+        ordered = sorted(records.values(), key=lambda r: (r.source.ingested_at or "", r.id))
+        data = {catalog_module.TABLE: {str(n): r.to_json() for n, r in enumerate(ordered, start=1)}}
+        AtomicJSONStorage(catalog_path).write(data)
+    return report
+
+
+def read_sidecars(sidecar_dir: Path) -> tuple[dict[str, Record], list[BadSidecar]]:
+    """Every valid record under `sidecar_dir` by id, and the sidecars that are not."""
+    records: dict[str, Record] = {}
+    bad: list[BadSidecar] = []
+    if not sidecar_dir.is_dir():
+        return records, bad
+    paths = sorted(p for p in sidecar_dir.rglob("*.json") if not p.name.startswith("."))
+    for path in paths:
+        try:
+            record = _read_sidecar(path)
+        except ValueError as exc:
+            bad.append(BadSidecar(path, str(exc)))
+            continue
+        if catalog_module.sidecar_path(sidecar_dir, record.id) != path:
+            bad.append(BadSidecar(path, f"holds record {record.id}, which belongs in another file"))
+            continue
+        records[record.id] = record
+    return records, bad
+
+
+def _read_sidecar(path: Path) -> Record:
+    """Raises: ValueError saying what is wrong (unreadable, not JSON, not a record)."""
+    try:
+        data: Any = json.loads(path.read_bytes())
+    except OSError as exc:
+        raise ValueError(f"cannot be read: {exc.strerror or exc}") from exc
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"not valid JSON: {exc}") from exc
+    return _parse_record(data)
+
+
+def _parse_record(data: Any) -> Record:
+    if not isinstance(data, dict):
+        raise ValueError("not a JSON object")
+    try:
+        return Record.from_json(data)
+    except KeyError as exc:
+        raise ValueError(f"not a record: the field {exc} is missing") from exc
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise ValueError(f"not a record: {exc}") from exc
+
+
+def _read_old(catalog_path: Path) -> tuple[bytes | None, str, list[Record]]:
+    """The old catalog's bytes (None: no file), whether it parsed, and its valid records."""
+    try:
+        raw = catalog_path.read_bytes()
+    except FileNotFoundError:
+        return None, "none", []
+    except OSError as exc:
+        return None, f"unreadable: {exc.strerror or exc}", []
+    try:
+        data = catalog_module.parse_catalog_bytes(catalog_path, raw)
+    except CatalogError as exc:
+        why = str(exc).removeprefix(f"{catalog_path}: ").split(";")[0]
+        return raw, f"unreadable: {why}", []
+    records: list[Record] = []
+    table = data.get(catalog_module.TABLE)
+    for doc in table.values() if isinstance(table, dict) else ():
+        try:
+            records.append(_parse_record(doc))
+        except ValueError:
+            continue
+    return raw, "readable", records

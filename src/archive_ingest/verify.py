@@ -1,0 +1,340 @@
+"""The fixity audit (`archive-ingest verify`): is every archived file still there, unaltered?
+
+Like `bagit.py --validate`, every problem is collected first and reported after, each as a
+typed object (`Missing`, `Altered`, `SizeMismatch`, `Invalid`, `Unexpected`) naming the
+file and what is wrong. What is checked, per catalog record:
+
+- the original (`file.path`): its SHA-256 and size against `file.sha256` / `file.bytes`;
+- the caption file (`source.caption_path`) against `source.caption_sha256`, and any other
+  caption file an event says was filed for the record (a duplicate drop's caption); caption
+  files are content-addressed (`captions/ab/<sha256>.txt`), so their name is their hash;
+- the OCR words (`ocr.words_path`): the file exists and parses as a words list;
+- the record sidecar (`records/ab/<id>.json`, see `catalog.py`): it exists and holds the
+  same record as the catalog.
+
+Then every file under `archive/` that nothing references is `Unexpected`, except the
+catalog and its companions (lock, holder, backups, search index, temp files of a write)
+and `README.md`. `fast=True` checks sizes only (no hashing; sidecars and words files are
+only checked to exist). Each record checked gets a `fixity check` event (success, or
+failure naming its problems), committed under the writer lock, which is held for the
+whole audit so the catalog cannot change under it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path, PurePosixPath
+
+from . import catalog as catalog_module
+from .config import Settings
+from .context import RunContext, iso_utc, utc_now
+from .errors import IngestError
+from .record import EventType, Outcome, Record
+from .stages.fixity import sha256_of_file
+
+PURPOSE = "archive-ingest verify"
+
+#: Captions filed for a record but not its own caption (a duplicate drop's) are named by
+#: the event that filed them: "... (filed as captions/ab/<sha256>.txt)".
+_FILED_CAPTION = re.compile(r"filed as (captions/[0-9a-f]{2}/[0-9a-f]{64}\.(?:txt|csv))")
+_CONTENT_ADDRESSED = re.compile(r"^[0-9a-f]{64}$")
+
+
+class VerificationFailed(IngestError):
+    """The audit found problems (bagit's convention: exit 1); the message is the summary."""
+
+    exit_code = 1
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something wrong with one file; `path` is relative to `archive/` when inside it."""
+
+    path: str
+    records: tuple[str, ...]
+    """Ids of the records that reference the file (none for an unexpected file)."""
+
+    kind = "problem"
+
+    def describe(self) -> str:
+        raise NotImplementedError
+
+    def line(self) -> str:
+        """`path: what is wrong (records ...)`: one report line."""
+        owners = f" (record {', '.join(self.records)})" if self.records else ""
+        return f"{self.path}: {self.describe()}{owners}"
+
+    def to_json(self) -> dict[str, object]:
+        return {"type": self.kind, "path": self.path, "records": list(self.records), "problem": self.describe()}
+
+
+@dataclass(frozen=True)
+class Missing(Problem):
+    """A referenced file is not there."""
+
+    what: str = "file"
+    kind = "missing"
+
+    def describe(self) -> str:
+        return f"missing ({self.what})"
+
+
+@dataclass(frozen=True)
+class Altered(Problem):
+    """The file's SHA-256 is not the one recorded."""
+
+    expected: str = ""
+    found: str = ""
+    kind = "altered"
+
+    def describe(self) -> str:
+        return f"altered: sha256 {self.found}, expected {self.expected}"
+
+    def to_json(self) -> dict[str, object]:
+        return {**super().to_json(), "expected": self.expected, "found": self.found}
+
+
+@dataclass(frozen=True)
+class SizeMismatch(Problem):
+    """The file's size is not the one recorded."""
+
+    expected: int = 0
+    found: int = 0
+    kind = "size mismatch"
+
+    def describe(self) -> str:
+        return f"size {self.found} bytes, expected {self.expected}"
+
+    def to_json(self) -> dict[str, object]:
+        return {**super().to_json(), "expected": self.expected, "found": self.found}
+
+
+@dataclass(frozen=True)
+class Invalid(Problem):
+    """The file is there but is not what it should be (unreadable, not JSON, another record)."""
+
+    reason: str = ""
+    kind = "invalid"
+
+    def describe(self) -> str:
+        return f"invalid: {self.reason}"
+
+
+@dataclass(frozen=True)
+class Unexpected(Problem):
+    """A file under `archive/` that no record references."""
+
+    kind = "unexpected"
+
+    def describe(self) -> str:
+        return "unexpected: no record references it"
+
+
+_KIND_ORDER = (Missing.kind, Altered.kind, SizeMismatch.kind, Invalid.kind, Unexpected.kind)
+
+
+@dataclass
+class VerifyReport:
+    """What the audit checked and found."""
+
+    records: int = 0
+    """Records checked (each got a fixity check event)."""
+    files: int = 0
+    """Referenced files checked."""
+    fast: bool = False
+    problems: list[Problem] = field(default_factory=list)
+    """Every problem found, by path."""
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def summary(self) -> str:
+        how = "checked by size" if self.fast else "re-hashed"
+        head = f"verify: {self.records} records, {self.files} files {how}"
+        if self.ok:
+            return f"{head}: all well"
+        counts = {kind: sum(1 for p in self.problems if p.kind == kind) for kind in _KIND_ORDER}
+        listed = ", ".join(f"{count} {kind}" for kind, count in counts.items() if count)
+        noun = "problem" if len(self.problems) == 1 else "problems"
+        return f"{head}: {len(self.problems)} {noun} ({listed})"
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "ok": self.ok,
+            "fast": self.fast,
+            "records": self.records,
+            "files": self.files,
+            "problems": [problem.to_json() for problem in self.problems],
+        }
+
+
+@dataclass
+class _Reference:
+    """A file some records reference, and what it should be."""
+
+    what: str
+    sha256: str | None = None
+    size: int | None = None
+    records: list[str] = field(default_factory=list)
+    check: Callable[[bytes], str | None] | None = None
+    """For JSON files: given the bytes, what is wrong with them (None: nothing)."""
+
+
+def verify(settings: Settings, *, fast: bool = False, now: Callable[[], datetime] = utc_now) -> VerifyReport:
+    """Audit the archive of `settings` and append a fixity check event to every record.
+
+    Raises:
+        CatalogLocked: another process is writing the catalog (nothing is checked).
+        CatalogError: the catalog cannot be read.
+    """
+    catalog_path = settings.paths.catalog
+    archive = settings.paths.archive
+    agent = RunContext(settings=settings, now=now).software
+    with catalog_module.writer(catalog_path, PURPOSE, now()) as catalog:
+        records = catalog.all()
+        references = _references(records, archive, catalog_module.sidecar_dir_for(catalog_path), fast)
+        report = VerifyReport(records=len(records), files=len(references), fast=fast)
+        for path, reference in references.items():
+            problem = _check(path, reference, archive, fast)
+            if problem is not None:
+                report.problems.append(problem)
+        report.problems.extend(_unexpected(archive, catalog_path, references))
+        report.problems.sort(key=lambda problem: problem.path)
+        by_record: dict[str, list[Problem]] = {}
+        for problem in report.problems:
+            for record_id in problem.records:
+                by_record.setdefault(record_id, []).append(problem)
+        checked: dict[str, int] = {}
+        for reference in references.values():
+            for record_id in reference.records:
+                checked[record_id] = checked.get(record_id, 0) + 1
+        at = iso_utc(now())
+        how = "sizes of" if fast else "sha256 of"
+        for record in records:
+            found = by_record.get(record.id)
+            if found:
+                detail = f"verify{' --fast' if fast else ''}: " + "; ".join(p.line() for p in found)
+                record.add_event(EventType.FIXITY_CHECK, at, agent, Outcome.FAILURE, detail)
+            else:
+                detail = f"verify{' --fast' if fast else ''}: {how} {checked.get(record.id, 0)} files match"
+                record.add_event(EventType.FIXITY_CHECK, at, agent, Outcome.SUCCESS, detail)
+        catalog.commit(records)
+    return report
+
+
+def _shown(path: Path, archive: Path) -> str:
+    return path.relative_to(archive).as_posix() if path.is_relative_to(archive) else str(path)
+
+
+def _references(records: list[Record], archive: Path, sidecar_dir: Path, fast: bool) -> dict[Path, _Reference]:
+    references: dict[Path, _Reference] = {}
+
+    def add(path: Path, record_id: str, reference: _Reference) -> None:
+        existing = references.setdefault(path, reference)
+        if record_id not in existing.records:
+            existing.records.append(record_id)
+
+    for record in records:
+        if record.file.path:
+            add(archive / record.file.path, record.id, _Reference("original", record.file.sha256, record.file.bytes))
+        else:
+            add(archive / "originals" / f"{record.id}.?", record.id, _Reference("the record names no filed original"))
+        captions = {record.source.caption_path} if record.source.caption_path else set()
+        for event in record.events:
+            captions.update(_FILED_CAPTION.findall(event.detail))
+        for caption in sorted(captions):
+            stem = PurePosixPath(caption).stem
+            expected = stem if _CONTENT_ADDRESSED.match(stem) else None
+            if caption == record.source.caption_path and record.source.caption_sha256:
+                expected = record.source.caption_sha256
+            add(archive / caption, record.id, _Reference("caption", expected))
+        if record.ocr.words_path:
+            add(archive / record.ocr.words_path, record.id, _Reference("OCR words", check=_words_problem))
+        sidecar = catalog_module.sidecar_path(sidecar_dir, record.id)
+        what = "record sidecar; written again from the catalog by this check"
+        add(sidecar, record.id, _Reference(what, check=_sidecar_check(record)))
+    return references
+
+
+def _check(path: Path, reference: _Reference, archive: Path, fast: bool) -> Problem | None:
+    shown = _shown(path, archive)
+    owners = tuple(reference.records)
+    if reference.what.startswith("the record"):
+        return Missing(shown, owners, reference.what)
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        return Missing(shown, owners, reference.what)
+    except OSError as exc:
+        return Invalid(shown, owners, f"cannot be read: {exc.strerror or exc}")
+    if reference.size is not None and size != reference.size:
+        return SizeMismatch(shown, owners, reference.size, size)
+    if fast:
+        return None
+    try:
+        if reference.check is not None:
+            reason = reference.check(path.read_bytes())
+            return Invalid(shown, owners, reason) if reason else None
+        if reference.sha256 is not None:
+            found, _ = sha256_of_file(path)
+            if found != reference.sha256:
+                return Altered(shown, owners, reference.sha256, found)
+    except OSError as exc:
+        return Invalid(shown, owners, f"cannot be read: {exc.strerror or exc}")
+    return None
+
+
+def _words_problem(data: bytes) -> str | None:
+    try:
+        words = json.loads(data)
+    except (UnicodeDecodeError, ValueError) as exc:
+        return f"the OCR words are not JSON: {exc}"
+    if not isinstance(words, dict) or not isinstance(words.get("words"), list):
+        return "the OCR words file holds no words list"
+    return None
+
+
+def _sidecar_check(record: Record) -> Callable[[bytes], str | None]:
+    def check(data: bytes) -> str | None:
+        try:
+            stored = json.loads(data)
+        except (UnicodeDecodeError, ValueError) as exc:
+            return f"the record sidecar is not JSON: {exc}"
+        expected = record.to_json()
+        if not isinstance(stored, dict):
+            return "the record sidecar is not a JSON object"
+        if stored == expected:
+            return None
+        differing = sorted(key for key in expected.keys() | stored.keys() if stored.get(key) != expected.get(key))
+        return f"the record sidecar differs from the catalog's record in {', '.join(differing)} (rewritten now)"
+
+    return check
+
+
+def _unexpected(archive: Path, catalog_path: Path, references: dict[Path, _Reference]) -> list[Unexpected]:
+    """Files under `archive/` that no record references (sorted by path)."""
+    found: list[Unexpected] = []
+    if not archive.is_dir():
+        return found
+    for folder, dirs, files in os.walk(archive):
+        base = Path(folder)
+        dirs.sort()
+        for name in dirs:
+            if (base / name).is_symlink():  # not walked into: a link out of the archive is no file of it
+                files.append(name)
+        for name in sorted(files):
+            path = base / name
+            if path in references or catalog_module.is_catalog_companion(catalog_path, path):
+                continue
+            if name.startswith(".") and name.endswith(".tmp"):
+                continue  # a write in progress (or left by a killed one): never a record's file
+            if base == archive and name == "README.md":
+                continue
+            found.append(Unexpected(_shown(path, archive), ()))
+    return sorted(found, key=lambda problem: problem.path)
