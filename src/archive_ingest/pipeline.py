@@ -9,13 +9,39 @@ run; the next run adopts it) — never nowhere.
 
 Bytes already in the archive are not stored again: the drop is recorded on the existing
 record (an event, the `duplicate` flag, its caption kept if new).
+
+Crash safety: a run killed at any moment leaves committed records (the catalog is written
+atomically), inbox files not yet removed, and perhaps a filed copy with no record or a
+temp file; the next run cleans or adopts them (`recovery`). A sidecar caption is removed
+from the inbox before its image, so a kill between the two leaves an image the next run
+recognises as already archived, never a caption without its image.
+
+Interrupt (SIGINT, Ctrl-C): the file in hand is rolled back (a copy it just made is
+removed; the file stays in the inbox), the batch so far is committed, the summary printed,
+and the CLI exits 130. A catalog commit is never cut in half by SIGINT: a signal during a
+commit is held until the commit is done.
+
+Files still being written: the size and mtime noted at discovery are compared again
+before the file is read and again after it is filed; a change means someone is still
+writing it, so it is skipped (its copy, if any, removed) and left for the next run.
+
+Warnings Pillow raises while a stage reads a file (a forged EXIF length, say) are kept
+as a `validation` warning event on that file's record instead of being printed.
+
+A full disk (`file.DiskFull`) ends the run: the file in hand is rolled back, what is done
+is committed, and `RunSummary.stopped` says why (the CLI exits 1).
+
+Test-only hook: `ARCHIVE_INGEST_CRASH_AT` kills or pauses a run at a named point
+(`recovery.CrashHook`); `tests/test_crash.py` uses it.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import tempfile
 import time
+import warnings
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -23,13 +49,14 @@ from datetime import datetime
 from pathlib import Path
 
 from . import catalog as catalog_module
+from . import recovery
 from .catalog import Catalog
 from .config import Settings
 from .context import RunContext, utc_now
 from .errors import ConfigError
 from .record import EventType, FlagCode, Outcome, Record, ReviewStatus
 from .stages import discover, exif, extract, file, fixity, flags, identify, ocr, provenance, similar
-from .stages.discover import Drop
+from .stages.discover import Drop, one_line
 from .text.places import Gazetteer
 
 log = logging.getLogger(__name__)
@@ -82,6 +109,19 @@ class RunSummary:
     """Records in the catalog waiting for review after the run."""
     elapsed_seconds: float = 0.0
     interrupted: bool = False
+    stopped: str | None = None
+    """Why the run stopped before the end (a full disk), or None; what was done is committed."""
+
+    def escape_lines(self) -> None:
+        """Make every message one line, whatever the file names hold (newlines, controls)."""
+        for lines in (self.failed, self.problems, self.notes):
+            lines[:] = [one_line(line) for line in lines]
+        if self.stopped is not None:
+            self.stopped = one_line(self.stopped)
+
+
+class _RunStopped(Exception):
+    """The run cannot go on (a full disk); carries the one-line reason."""
 
 
 def run(settings: Settings, *, now: Callable[[], datetime] = utc_now, progress: Progress | None = None) -> RunSummary:
@@ -93,10 +133,14 @@ def run(settings: Settings, *, now: Callable[[], datetime] = utc_now, progress: 
         MissingDependency: tesseract (or a configured language) is missing.
     """
     started = time.monotonic()
+    hook = recovery.CrashHook(os.environ.get(recovery.CRASH_ENV))
     ctx = RunContext(settings=settings, now=now, gazetteer=Gazetteer.load(settings.places.gazetteer))
     _check_paths(ctx)
     summary = RunSummary()
-    with catalog_module.writer(settings.paths.catalog, "archive-ingest run", now()) as catalog:
+    with catalog_module.writer(
+        settings.paths.catalog, "archive-ingest run", now(), backups=catalog_module.BACKUP_COUNT
+    ) as catalog:
+        orphans = recovery.clean_leftovers(ctx, catalog)
         if "similar" in settings.stages:
             # New photos are compared with the catalog's: index its hashes once per run.
             ctx = replace(ctx, similarity=similar.SimilarityIndex.from_records(catalog.all()))
@@ -106,7 +150,7 @@ def run(settings: Settings, *, now: Callable[[], datetime] = utc_now, progress: 
         found = discover.find_drops(ctx)
         summary.problems.extend(found.problems)
         ctx.captions.update({drop.image: drop.caption for drop in found.drops if drop.caption})
-        batch = _Batch(ctx, catalog, summary, found.drops)
+        batch = _Batch(ctx, catalog, summary, found.drops, hook)
         try:
             for index, drop in enumerate(found.drops):
                 if progress:
@@ -116,16 +160,27 @@ def run(settings: Settings, *, now: Callable[[], datetime] = utc_now, progress: 
                     batch.commit()
             batch.commit()
         except KeyboardInterrupt:
-            # Files already filed and verified are committed; the file in hand stays in
-            # the inbox (its archived copy, if any, is adopted by the next run).
-            batch.commit()
+            # Files already filed and verified are committed; the file in hand was rolled
+            # back and stays in the inbox. A second Ctrl-C must not cut this commit short.
+            try:
+                with recovery.sigint_held():
+                    batch.commit()
+            except KeyboardInterrupt:
+                pass  # a second Ctrl-C during that commit: it is done, and we are stopping anyway
             summary.interrupted = True
-        if not summary.interrupted:
+        except _RunStopped as stop:
+            batch.commit()
+            summary.stopped = str(stop)
+        if not summary.interrupted and summary.stopped is None:
             _settle_manifests(ctx, found.manifests, summary)
+            notes, problems = recovery.settle_orphans(ctx, catalog, orphans, batch.seen_ids)
+            summary.notes.extend(notes)
+            summary.problems.extend(problems)
         if progress:
             progress("", len(found.drops), len(found.drops))
         summary.pending_review = sum(1 for r in catalog.all() if r.review.status == ReviewStatus.PENDING)
     summary.elapsed_seconds = time.monotonic() - started
+    summary.escape_lines()
     return summary
 
 
@@ -162,10 +217,15 @@ def _settle_manifests(ctx: RunContext, manifests: dict[str, list[str]], summary:
 class _Batch:
     """Records waiting to be committed, and the inbox files to remove once they are."""
 
-    def __init__(self, ctx: RunContext, catalog: Catalog, summary: RunSummary, drops: list[Drop]) -> None:
+    def __init__(
+        self, ctx: RunContext, catalog: Catalog, summary: RunSummary, drops: list[Drop], hook: recovery.CrashHook
+    ) -> None:
         self.ctx = ctx
         self.catalog = catalog
         self.summary = summary
+        self.hook = hook
+        self.seen_ids: set[str] = set()
+        """Ids of every file hashed this run (filed or not)."""
         self.records: dict[str, Record] = {}
         self.to_remove: list[Path] = []
         # A sidecar caption may serve two images (a.jpg and a.png); remove it from the
@@ -179,26 +239,94 @@ class _Batch:
         ctx = self.ctx
         record = discover.new_record(drop, ctx)
         try:
+            if self._still_written(drop, "before it was read"):
+                return
             for name in ctx.settings.stages:
                 if record.quarantined and name in CONTENT_STAGES:
                     continue
-                record = STAGES[name](record, ctx)
-                if name == "fixity" and self._is_known(record, drop):
-                    return
+                with warnings.catch_warnings(record=True) as caught:
+                    warnings.simplefilter("always")
+                    record = STAGES[name](record, ctx)
+                self._note_warnings(record, name, caught)
+                self.hook.reached(f"after_{name}")
+                if name == "fixity":
+                    self.seen_ids.add(record.id)
+                    if self._is_known(record, drop):
+                        return
+            if self._still_written(drop, "while it was filed"):
+                self._roll_back(record)
+                return
+        except file.DiskFull as exc:
+            self._roll_back(record)
+            raise _RunStopped(f"{drop.image}: {exc}; the run stops here, the file is left in the inbox") from exc
         except file.FilingError as exc:
-            self.summary.failed.append(f"{drop.image}: {exc}; left in the inbox")
+            self._roll_back(record)
+            if not self._still_written(drop, "while it was filed"):  # the copy differs because it grew
+                self.summary.failed.append(f"{drop.image}: {exc}; left in the inbox")
             return
         except OSError as exc:
-            self.summary.failed.append(f"{drop.image}: cannot read: {exc.strerror or exc}; left in the inbox")
+            self._roll_back(record)
+            if not self._still_written(drop, "while it was read"):
+                self.summary.failed.append(f"{drop.image}: cannot read: {exc.strerror or exc}; left in the inbox")
             return
+        except KeyboardInterrupt:
+            self._roll_back(record)
+            raise
         except Exception as exc:
-            log.exception("internal error on %s", drop.image)
+            log.exception("internal error on %s", one_line(drop.image))
+            self._roll_back(record)
             self.summary.failed.append(f"{drop.image}: internal error ({exc!r}); left in the inbox")
             return
         self.records[record.id] = record
         self._schedule_removal(drop)
         (self.summary.quarantined if record.quarantined else self.summary.ingested).append(record.id)
         self.summary.flags.update(flag.code.value for flag in record.flags)
+
+    def _note_warnings(self, record: Record, stage: str, caught: list[warnings.WarningMessage]) -> None:
+        """Pillow's warnings about this file's bytes become an event on its record.
+
+        (e.g. "Tag data larger than file" for a forged EXIF length): data about the file,
+        not noise on the terminal. Other warnings are passed on unchanged.
+        """
+        details: list[str] = []
+        for warning in caught:
+            if f"{os.sep}PIL{os.sep}" in warning.filename:
+                text = one_line(f"{warning.category.__name__}: {warning.message}")
+                if text not in details:
+                    details.append(text)
+            else:
+                warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
+        if details:
+            detail = f"Pillow, reading the file in the {stage} stage: " + "; ".join(details[:5])
+            record.add_event(EventType.VALIDATION, self.ctx.timestamp(), self.ctx.agent(), Outcome.WARNING, detail)
+
+    def _still_written(self, drop: Drop, when: str) -> bool:
+        """True (and a message) when the file's size or mtime changed since discovery."""
+        if drop.size < 0:
+            return False
+        try:
+            status = (self.ctx.inbox / drop.image).stat()
+        except OSError:
+            return False  # gone: fixity (or the copy) reports it
+        if (status.st_size, status.st_mtime_ns) == (drop.size, drop.mtime_ns):
+            return False
+        change = f"size {drop.size:,} -> {status.st_size:,} bytes" if status.st_size != drop.size else "modified"
+        self.summary.problems.append(
+            f"{drop.image}: still being written ({change} {when}); skipped this run, left in the inbox"
+        )
+        return True
+
+    def _roll_back(self, record: Record) -> None:
+        """Remove what filing this record wrote, unless a committed or batched record owns it."""
+        if not record.id or record.id in self.records or record.id in self.catalog:
+            return
+        paths = [self.ctx.archive / file.archive_name(record)]
+        paths.append(self.ctx.archive / f"derivatives/{record.id[:2]}/{record.id}.words.json")
+        for path in paths:
+            try:
+                path.unlink(missing_ok=True)
+            except OSError as exc:
+                log.warning("could not remove %s: %s", path, exc)
 
     def _is_known(self, record: Record, drop: Drop) -> bool:
         """Handle bytes that are already archived (or earlier in this batch)."""
@@ -239,20 +367,25 @@ class _Batch:
         return True
 
     def _schedule_removal(self, drop: Drop) -> None:
-        self.to_remove.append(self.ctx.inbox / drop.image)
+        # The caption goes first: stopped between the two, the next run finds an image
+        # it knows is archived, never a caption whose image is gone.
         caption = drop.caption
         if caption is not None and caption.is_sidecar:
             self.caption_users[caption.file] -= 1
             if self.caption_users[caption.file] <= 0:
                 self.to_remove.append(self.ctx.inbox / caption.file)
+        self.to_remove.append(self.ctx.inbox / drop.image)
 
     def commit(self) -> None:
         """Write the batch in one atomic catalog write, then clear its files from the inbox."""
         if self.records:
-            self.catalog.commit(self.records.values())
+            with recovery.sigint_held():
+                self.catalog.commit(self.records.values())
+            self.hook.reached("after_commit")
         for path in self.to_remove:
             try:
                 path.unlink(missing_ok=True)
+                self.hook.reached("between_removals")
             except OSError as exc:
                 self.summary.problems.append(
                     f"{path.relative_to(self.ctx.inbox)}: archived, but could not be removed from the inbox: {exc}"

@@ -5,6 +5,12 @@ extension, decoding captions (UTF-8, UTF-8 with BOM, else legacy Cyrillic cp1251
 `bad_encoding` flag), reading the `captions.csv` manifest, and reporting what cannot be
 paired (a caption with no image stays in the inbox). It reads; it never moves or alters
 a file. Problems are returned as one-line messages naming the file, never raised.
+
+Hostile names: a name that is not valid UTF-8 is skipped with a message (it could not be
+stored in the catalog's JSON); any other name (newlines, control characters, NFD, 255
+bytes) is kept as dropped in `source.filename`, while messages show it through
+`one_line`, which escapes what would break a line. Each image's size and mtime are noted
+(`Drop.size`, `Drop.mtime_ns`) so the pipeline can tell a file still being written.
 """
 
 from __future__ import annotations
@@ -50,6 +56,35 @@ class Drop:
     caption: Caption | None = None
     notes: list[str] = field(default_factory=list)
     """Caption problems worth an event on the record (e.g. two captions, one ignored)."""
+    size: int = -1
+    """Size in bytes when discovered (-1: not looked at), compared again before filing."""
+    mtime_ns: int = -1
+    """Modification time when discovered, in nanoseconds (-1: not looked at)."""
+
+
+def one_line(text: str) -> str:
+    """`text` with what would break a one-line message escaped: `a\\nb` for a newline.
+
+    Control and format characters, line/paragraph separators and lone surrogates (bytes
+    of a name that is not UTF-8) are written as Python escapes; everything else, NFD
+    accents included, is kept.
+    """
+    if text.isprintable():
+        return text
+    return "".join(
+        ch.encode("unicode_escape", "backslashreplace").decode("ascii")
+        if unicodedata.category(ch) in {"Cc", "Cf", "Zl", "Zp", "Cs"}
+        else ch
+        for ch in text
+    )
+
+
+def _is_utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 @dataclass
@@ -119,6 +154,9 @@ def find_drops(ctx: RunContext) -> Discovery:
             rel = _rel(path, inbox)
             if name.startswith("."):
                 continue  # .DS_Store, editor swap files, our own temp files
+            if not _is_utf8(rel):
+                problems.append(f"{one_line(rel)}: file name is not valid UTF-8; rename it; left in the inbox")
+                continue
             if path.is_symlink():
                 problems.append(f"{rel}: symlink skipped (only regular files are ingested); left in the inbox")
                 continue
@@ -150,12 +188,17 @@ def find_drops(ctx: RunContext) -> Discovery:
     image_set = set(images)
     for image in images:
         drop = Drop(image)
+        try:
+            status = (inbox / image).stat()
+            drop.size, drop.mtime_ns = status.st_size, status.st_mtime_ns
+        except OSError:
+            pass  # gone already: fixity reports it
         sidecar = sidecars.get(_stem_key(image))
         row = manifest_rows.get(image)
         if sidecar is not None:
             used_sidecars.add(sidecar)
             try:
-                data = (inbox / sidecar).read_bytes()
+                data = _read_capped(inbox / sidecar, settings.max_caption_bytes)
                 text, encoding = decode_caption(data, settings.max_caption_bytes)
                 drop.caption = Caption(
                     text,
@@ -225,7 +268,7 @@ def _read_manifest(inbox: Path, manifest: str, max_bytes: int) -> tuple[dict[str
     problems: list[str] = []
     rows: dict[str, Caption] = {}
     try:
-        data = (inbox / manifest).read_bytes()
+        data = _read_capped(inbox / manifest, max_bytes * 100)
         text, encoding = decode_caption(data, max_bytes * 100)
     except (OSError, CaptionDecodeError) as exc:
         return None, [f"{manifest}: {exc}; manifest ignored and left in the inbox"]
@@ -261,6 +304,23 @@ def _read_manifest(inbox: Path, manifest: str, max_bytes: int) -> tuple[dict[str
             credit=row.get("credit") or None,
         )
     return rows, problems
+
+
+def _read_capped(path: Path, max_bytes: int) -> bytes:
+    """The file's bytes; a file over `max_bytes` is refused from its size, unread.
+
+    Raises:
+        CaptionDecodeError: larger than `max_bytes`.
+        OSError: it cannot be read.
+    """
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise CaptionDecodeError(f"caption is {size:,} bytes, over the limit of {max_bytes:,}")
+    with path.open("rb") as handle:
+        data = handle.read(max_bytes + 1)  # it may have grown since the stat
+    if len(data) > max_bytes:
+        raise CaptionDecodeError(f"caption is over {max_bytes:,} bytes")
+    return data
 
 
 def _original_first(rel: str) -> tuple[str, bool, str]:

@@ -14,10 +14,14 @@ A copy goes to a temporary file in the target folder, is fsynced, renamed into p
 then read back and hashed; only a verified copy counts. A target that already exists with
 the right hash (left by an interrupted run) is adopted, not copied again. The inbox file
 is removed later by the pipeline, after the record is committed.
+
+A full disk (`ENOSPC`, or a quota: `EDQUOT`) raises `DiskFull`, which the pipeline treats
+as the end of the run rather than a problem with one file: every later copy would fail too.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
@@ -32,10 +36,28 @@ from .fixity import sha256_of_file
 
 FORMAT_EXTENSIONS = {"JPEG": ".jpg", "PNG": ".png", "TIFF": ".tif", "WEBP": ".webp"}
 _SAFE_SUFFIX = re.compile(r"^\.[a-z0-9]{1,8}$")
+#: Prefixes of the temporary files a copy is written to before its rename; one left by a
+#: killed run is removed by the next run (see `pipeline`).
+TEMP_PREFIX = ".filing."
+WORDS_TEMP_PREFIX = ".words."
 
 
 class FilingError(OSError):
     """The archived copy could not be written or did not verify; the inbox file stays."""
+
+
+class DiskFull(FilingError):
+    """The archive's disk (or quota) is full: no partial copy is left, and the run stops."""
+
+
+#: errno values that mean "no room left": the next file would fail the same way.
+_NO_SPACE = frozenset({errno.ENOSPC, errno.EDQUOT})
+
+
+def _write_failed(target: Path, what: str, exc: OSError) -> FilingError:
+    if exc.errno in _NO_SPACE:
+        return DiskFull(f"{target.parent}: no space left on the archive's disk while writing {what}")
+    return FilingError(f"{target}: cannot write {what}: {exc}")
 
 
 def archive_name(record: Record) -> str:
@@ -69,6 +91,7 @@ def copy_verified(source: Path, target: Path, sha256: str) -> bool:
     Returns True when a copy was made, False when `target` already held these bytes.
 
     Raises:
+        DiskFull: no space left (no partial file is left).
         FilingError: the copy failed or its hash differs (no partial file is left).
     """
     if target.exists():
@@ -77,8 +100,11 @@ def copy_verified(source: Path, target: Path, sha256: str) -> bool:
                 return False
         except OSError as exc:
             raise FilingError(f"{target}: exists but cannot be read: {exc}") from exc
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp_name = tempfile.mkstemp(prefix=".filing.", suffix=".tmp", dir=target.parent)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle, temp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=".tmp", dir=target.parent)
+    except OSError as exc:
+        raise _write_failed(target, "the archived copy", exc) from exc
     try:
         with os.fdopen(handle, "wb") as temp, source.open("rb") as original:
             shutil.copyfileobj(original, temp, 1 << 20)
@@ -92,7 +118,7 @@ def copy_verified(source: Path, target: Path, sha256: str) -> bool:
         Path(temp_name).unlink(missing_ok=True)
         if isinstance(exc, FilingError):
             raise
-        raise FilingError(f"{target}: cannot write the archived copy: {exc}") from exc
+        raise _write_failed(target, "the archived copy", exc) from exc
     return True
 
 
@@ -107,7 +133,7 @@ def file_words(record: Record, ctx: RunContext) -> str:
     payload = json.dumps({"id": record.id, "words": words}, ensure_ascii=False, indent=1).encode("utf-8")
     target = ctx.archive / relative
     target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp_name = tempfile.mkstemp(prefix=".words.", suffix=".tmp", dir=target.parent)
+    handle, temp_name = tempfile.mkstemp(prefix=WORDS_TEMP_PREFIX, suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(handle, "wb") as temp:
             temp.write(payload)
@@ -116,7 +142,7 @@ def file_words(record: Record, ctx: RunContext) -> str:
         os.replace(temp_name, target)
     except OSError as exc:
         Path(temp_name).unlink(missing_ok=True)
-        raise FilingError(f"{target}: cannot write the OCR words: {exc}") from exc
+        raise _write_failed(target, "the OCR words", exc) from exc
     return relative
 
 

@@ -4,6 +4,12 @@ A file that is not a readable image (zero bytes, truncated, text named `.jpg`) o
 declares more pixels than `identify.max_image_pixels` (a decompression bomb: checked
 from the header, before any pixel is decoded) becomes a `quarantined` record with the
 `corrupt` flag naming the reason. Nothing here writes a file.
+
+Multi-page files (a TIFF of hundreds of pages): the original is filed bit for bit like
+any other, but only the first page is decoded and read (EXIF, OCR, pHash); the pages are
+counted from their headers alone, up to `MAX_PAGES_COUNTED`, and the count is recorded
+as a warning event. Later pages are never decoded, so a bomb hidden in page 300 is not
+a danger, and a page chain that loops or runs long costs at most that many header reads.
 """
 
 from __future__ import annotations
@@ -26,6 +32,26 @@ EXTENSIONS = {
     "TIFF": (".tif", ".tiff"),
     "WEBP": (".webp",),
 }
+
+
+#: Pages counted (headers only) in a multi-page file; more are reported as "over N".
+MAX_PAGES_COUNTED = 1000
+
+
+def _count_pages(image: Image.Image) -> str | None:
+    """`"312 pages"` for a multi-page image, from the page headers alone; None for one page."""
+    if not getattr(image, "is_animated", False):
+        return None
+    count = 1
+    try:
+        while count <= MAX_PAGES_COUNTED:
+            image.seek(count)
+            count += 1
+    except EOFError:
+        pass
+    finally:
+        image.seek(0)
+    return f"over {MAX_PAGES_COUNTED:,} pages" if count > MAX_PAGES_COUNTED else f"{count:,} pages"
 
 
 @contextmanager
@@ -69,14 +95,14 @@ def run(record: Record, ctx: RunContext) -> Record:
                         f"decompression bomb: the header declares {width}x{height} pixels "
                         f"({width * height / 1e6:,.0f} MP), over the limit of {limit / 1e6:,.0f} MP; not decoded",
                     )
-                frames: int = getattr(image, "n_frames", 1)
-                if frames > 1:
+                pages = _count_pages(image)
+                if pages is not None:
                     record.add_event(
                         EventType.VALIDATION,
                         ctx.timestamp(),
                         ctx.agent(),
                         Outcome.WARNING,
-                        f"{frames} frames; only the first is read",
+                        f"{pages}; only the first is read",
                     )
                 image.load()  # decode every pixel: a truncated file fails here
                 record.file.phash = str(imagehash.phash(image))
