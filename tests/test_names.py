@@ -716,3 +716,26 @@ def test_merge_unknown_soldier_never_pairs_with_a_name() -> None:
         persons_in_caption("The grave of an unknown Soviet soldier."), stone("СМИРНОВ ПАВЕЛ ВИКТОРОВИЧ\n1926-1945")
     )
     assert [p.source for p in merged] == ["caption", "ocr"]
+
+
+def test_a_genitive_caption_agrees_with_the_nominative_stone() -> None:
+    caption = persons_in_caption("Могила лейтенанта Петрова Сергея Николаевича (1921-1945). Пхеньян.")
+    stone = persons_in_inscription("ЛЕЙТЕНАНТ\nПЕТРОВ СЕРГЕЙ НИКОЛАЕВИЧ\n1921-1945").persons
+    merged, conflicts = merge_persons(caption, stone)
+    assert conflicts == []
+    assert [(p.name, p.source, p.birth_year, p.death_year) for p in merged] == [
+        ("ПЕТРОВ СЕРГЕЙ НИКОЛАЕВИЧ", "caption+ocr", 1921, 1945)
+    ]
+
+
+def test_a_wife_is_not_her_husband_declined() -> None:
+    caption = persons_in_caption("Могила Петровой Натальи Ивановны (1921-1945).")
+    stone = persons_in_inscription("ПЕТРОВ СЕРГЕЙ НИКОЛАЕВИЧ\n1921-1945").persons
+    _, conflicts = merge_persons(caption, stone)
+    assert conflicts and conflicts[0].startswith("name: caption ")
+
+
+def test_a_lone_korean_surname_over_a_life_span_is_a_person() -> None:
+    reading = persons_in_inscription("TEH\n1884-1949 |")
+    assert [(p.name, p.birth_year, p.death_year) for p in reading.persons] == [("ТЕН", 1884, 1949)]
+    assert reading.unparsed_years == []

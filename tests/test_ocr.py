@@ -280,5 +280,6 @@ def test_inscription_box_is_the_main_group_with_margins() -> None:
         Word("1922-1952", 92, (380, 360, 140, 20)),
         Word("ТРАВА", 70, (50, 900, 60, 20)),  # a confident word far away, alone
     ]
-    assert inscription_box(lines, (1000, 1000)) == (310, 240, 590, 440)
+    # 3 letter heights above, 5 below: years and epitaphs sit under the names.
+    assert inscription_box(lines, (1000, 1000)) == (310, 240, 590, 480)
     assert inscription_box([Word("ш", 99, (0, 0, 5, 5))], (100, 100)) is None

@@ -88,7 +88,7 @@ def read_persons(record: Record) -> tuple[InscriptionReading, list[str]]:
 def _flag_doubts(record: Record, stone: InscriptionReading, conflicts: list[str]) -> None:
     for conflict in conflicts:
         record.add_flag(FlagCode.CAPTION_CONFLICT, conflict)
-    if stone.unparsed_years:
+    if stone.unparsed_years and record.kind == Kind.HEADSTONE:
         record.add_flag(
             FlagCode.UNPARSED_YEARS,
             "year-like text on the stone forms no valid life span: "
@@ -113,7 +113,7 @@ def run(record: Record, ctx: RunContext) -> Record:
         notes.append("stone reading corrected: " + "; ".join(stone.corrections))
     if conflicts:
         notes.append("caption and stone disagree: " + "; ".join(conflicts))
-    if stone.unparsed_years:
+    if stone.unparsed_years and record.kind == Kind.HEADSTONE:
         # Only the OCR text shows these, so this flag is raised here, not re-checked in flags.py.
         unparsed = ", ".join(f"'{year}'" for year in stone.unparsed_years)
         record.add_flag(FlagCode.UNPARSED_YEARS, f"year-like text on the stone forms no valid life span: {unparsed}")

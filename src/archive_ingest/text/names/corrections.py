@@ -65,7 +65,20 @@ def fix_lookalikes(line: str, corrections: list[str]) -> str:
         letters = [ch for ch in token if ch.isalpha()]
         has_cyr = any(CYRILLIC.match(ch) for ch in letters)
         all_lookalike = all(CYRILLIC.match(ch) or ch in LOOKALIKES for ch in letters)
-        if letters and all_lookalike and (has_cyr or cyrillic_line) and any(ch in LOOKALIKES for ch in letters):
+        # A whole word of look-alike capitals on a Latin-only line is Cyrillic only when the
+        # result is a name this archive knows (`TEH` -> ТЕН, a Soviet Korean surname).
+        known = (
+            letters
+            and not has_cyr
+            and all_lookalike
+            and _is_known_name("".join(LOOKALIKES.get(ch, ch) for ch in token))
+        )
+        if (
+            letters
+            and all_lookalike
+            and (has_cyr or cyrillic_line or known)
+            and any(ch in LOOKALIKES for ch in letters)
+        ):
             fixed = "".join(LOOKALIKES.get(ch, ch) for ch in token)
             corrections.append(f"'{token}' -> '{fixed}' (Latin look-alike letters)")
             token = fixed
@@ -75,6 +88,10 @@ def fix_lookalikes(line: str, corrections: list[str]) -> str:
             token = fixed
         out.append(token)
     return "".join(out)
+
+
+def _is_known_name(word: str) -> bool:
+    return is_korean_surname(word) or is_given(word)
 
 
 def correct(word: str, vocabulary: Iterable[str], what: str, corrections: list[str]) -> str:

@@ -212,7 +212,10 @@ def _is_person(draft: _Draft) -> bool:
     surname_like = fold(words[0]).endswith(
         ("ОВ", "ЕВ", "ИН", "ЫН", "ОВА", "ЕВА", "ИНА", "ЫНА", "СКИЙ", "ЦКИЙ", "СКАЯ", "ЦКАЯ", "ЕНКО", "УК", "ЮК", "ИЧ")
     )
-    return draft.span is not None and (len(words) >= 2 or surname_like)
+    # A lone Korean surname over a life span (`ТЕН / 1884-1949`): the given name is worn
+    # away or misread, but the stone still names someone.
+    lone_korean = len(words) == 1 and is_korean_surname(words[0])
+    return draft.span is not None and (len(words) >= 2 or surname_like or lone_korean)
 
 
 def _classify(reader: _StoneReader, segment: str, start: int) -> None:

@@ -39,6 +39,42 @@ def _same_word(a: str, b: str) -> bool:
     return min(len(a), len(b)) >= 4 and SequenceMatcher(None, a, b).ratio() >= 0.8
 
 
+#: Endings a carved (nominative) name word may end in, and endings the same word may take
+#: in a caption's other cases (`Могила Петрова Сергея`: genitive).
+NOMINATIVE_TAILS = frozenset({"", "Й", "Ь", "А", "Я", "ИЙ", "ЫЙ", "ОЙ"})
+CASE_TAILS = frozenset(
+    {"", "А", "Я", "У", "Ю", "Е", "Ы", "И", "ОМ", "ЕМ", "ОЙ", "ЕЙ", "ОЮ", "ЕЮ", "ОГО", "ЕГО", "ОМУ", "ЕМУ", "ЫМ", "ИМ"}
+    | {"УЮ", "ЮЮ", "АЯ", "ЯЯ", "ИЙ", "ЫЙ", "Ь", "Й"}
+)
+
+
+def _shared_prefix(a: str, b: str) -> int:
+    """How many leading letters two words share."""
+    length = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        length += 1
+    return length
+
+
+def _same_declined(caption_word: str, carved: str) -> bool:
+    """The caption's word is the carved word in another grammatical case.
+
+    A caption says `Могила Петрова Сергея Николаевича` (genitive) of the stone's `ПЕТРОВ
+    СЕРГЕЙ НИКОЛАЕВИЧ`. Stones are carved in the nominative, so the carved word may end
+    only in a nominative ending after the shared stem, the caption's word in any case
+    ending; an OCR slip inside the word (`ЕВГЕНИИ` for `ЕВГЕНИЙ` on the stone) is no case
+    ending and stays a conflict for a reviewer.
+    """
+    if caption_word == carved:
+        return True
+    stem = _shared_prefix(caption_word, carved)
+    if stem < 3:
+        return False
+    return carved[stem:] in NOMINATIVE_TAILS and caption_word[stem:] in CASE_TAILS
+
+
 @dataclass(frozen=True)
 class _Match:
     score: float
@@ -87,7 +123,9 @@ def _differences(caption: Person, stone: Person, match: _Match) -> list[str]:
         return lines
     stone_words = fold(stone.name).split()
     same_script = script_of(caption.name) == script_of(stone.name)
-    differs = same_script and any(word not in stone_words for word in fold(caption.name).split())
+    differs = same_script and any(
+        not any(_same_declined(word, carved) for carved in stone_words) for word in fold(caption.name).split()
+    )
     if differs or not match.whole:
         lines.append(f"name: caption {caption.name}, stone {stone.name}")
     return lines
