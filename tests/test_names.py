@@ -739,3 +739,11 @@ def test_a_lone_korean_surname_over_a_life_span_is_a_person() -> None:
     reading = persons_in_inscription("TEH\n1884-1949 |")
     assert [(p.name, p.birth_year, p.death_year) for p in reading.persons] == [("ТЕН", 1884, 1949)]
     assert reading.unparsed_years == []
+
+
+def test_a_stone_read_in_part_agrees_with_the_fuller_caption() -> None:
+    caption = persons_in_caption("Тён Иван (1884-1949). Советское гражданское кладбище, Пхеньян.")
+    stone = persons_in_inscription("ТЁН\n1884-1949").persons
+    merged, conflicts = merge_persons(caption, stone)
+    assert conflicts == []
+    assert [(p.name, p.name_latin, p.source) for p in merged] == [("Тён Иван", "Tyon Ivan", "caption+ocr")]

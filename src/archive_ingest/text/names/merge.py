@@ -75,6 +75,16 @@ def _same_declined(caption_word: str, carved: str) -> bool:
     return carved[stem:] in NOMINATIVE_TAILS and caption_word[stem:] in CASE_TAILS
 
 
+def _stone_part_of_caption(caption: Person, stone: Person) -> bool:
+    """Every carved word is one of the caption's (in any case): the stone says nothing else.
+
+    A stone read only in part (`ТЁН` where the caption has `Тён Иван`: the given name worn
+    away) agrees with the caption; a carved word the caption lacks is a disagreement.
+    """
+    caption_words = fold(caption.name).split()
+    return all(any(_same_declined(word, carved) for word in caption_words) for carved in fold(stone.name).split())
+
+
 @dataclass(frozen=True)
 class _Match:
     score: float
@@ -121,11 +131,7 @@ def _differences(caption: Person, stone: Person, match: _Match) -> list[str]:
             lines.append(f"{what}: caption {c}, stone {s} ({label})")
     if is_unknown(caption) or is_unknown(stone):
         return lines
-    stone_words = fold(stone.name).split()
-    same_script = script_of(caption.name) == script_of(stone.name)
-    differs = same_script and any(
-        not any(_same_declined(word, carved) for carved in stone_words) for word in fold(caption.name).split()
-    )
+    differs = script_of(caption.name) == script_of(stone.name) and not _stone_part_of_caption(caption, stone)
     if differs or not match.whole:
         lines.append(f"name: caption {caption.name}, stone {stone.name}")
     return lines
@@ -168,10 +174,12 @@ def merge_persons(caption: list[Person], ocr: list[Person]) -> tuple[list[Person
             conflicts.extend(differences)
             merged.extend([c, s])
             continue
+        # The stone's name as carved, unless only part of it could be read.
+        name = c.name if len(fold(s.name).split()) < len(fold(c.name).split()) else s.name
         merged.append(
             Person(
-                name=s.name,
-                name_latin=s.name_latin or c.name_latin,
+                name=name,
+                name_latin=(s.name_latin or c.name_latin) if name == s.name else (c.name_latin or s.name_latin),
                 birth_year=s.birth_year if s.birth_year is not None else c.birth_year,
                 death_year=s.death_year if s.death_year is not None else c.death_year,
                 birth_date=s.birth_date or c.birth_date,
