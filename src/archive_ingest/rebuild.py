@@ -1,7 +1,7 @@
 """Rebuilding the catalog from the record sidecars (`archive-ingest catalog rebuild`).
 
 Every commit writes each record's JSON to `records/ab/<id>.json` before the catalog (see
-`catalog.py`), so the archive on disk is the source of truth and the catalog can be
+`catalog_files.py`), so the archive on disk is the source of truth and the catalog can be
 regenerated from it: after a lost, truncated or corrupt catalog, or one restored from an
 old backup.
 

@@ -9,7 +9,7 @@ file and what is wrong. What is checked, per catalog record:
   caption file an event says was filed for the record (a duplicate drop's caption); caption
   files are content-addressed (`captions/ab/<sha256>.txt`), so their name is their hash;
 - the OCR words (`ocr.words_path`): the file exists and parses as a words list;
-- the record sidecar (`records/ab/<id>.json`, see `catalog.py`): it exists and holds the
+- the record sidecar (`records/ab/<id>.json`, see `catalog_files.py`): it exists and holds the
   same record as the catalog.
 
 Then every file under `archive/` that nothing references is `Unexpected`, except the
