@@ -160,6 +160,14 @@ def ingested_batch(tmp_path_factory: pytest.TempPathFactory) -> IngestedBatch:
 
 
 @pytest.fixture
+def batch_copy(ingested_batch: IngestedBatch, tmp_path: Path) -> ArchiveHome:
+    """A copy of the session batch's archive home, for a test that changes it."""
+    copy = ArchiveHome(tmp_path / "batch-copy")
+    shutil.copytree(ingested_batch.home.root, copy.root)
+    return copy
+
+
+@pytest.fixture
 def make_home(tmp_path: Path) -> Callable[..., ArchiveHome]:
     def factory(name: str = "home", extra_yaml: str = "") -> ArchiveHome:
         return new_home(tmp_path / name, extra_yaml)

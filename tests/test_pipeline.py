@@ -9,11 +9,10 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import shutil
 from pathlib import Path
 
 from archive_ingest.search import normalise
-from conftest import IngestedBatch, new_home
+from conftest import ArchiveHome, IngestedBatch, new_home
 from scanmaker import make_scan
 
 
@@ -219,11 +218,8 @@ def test_quality_flags(ingested_batch: IngestedBatch) -> None:
     assert ingested_batch.by_name("IMG_0002.jpeg")["review"]["status"] == "not_needed"
 
 
-def test_rerun_with_nothing_new_changes_nothing(ingested_batch: IngestedBatch, tmp_path: Path) -> None:
-    # Work on a copy so the session batch stays as it was.
-    home = new_home(tmp_path / "copy")
-    shutil.rmtree(home.root)
-    shutil.copytree(ingested_batch.home.root, home.root)
+def test_rerun_with_nothing_new_changes_nothing(batch_copy: ArchiveHome) -> None:
+    home = batch_copy
     before = home.catalog.read_bytes()
     result = home.invoke("run")
     assert result.exit_code == 0

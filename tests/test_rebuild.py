@@ -27,10 +27,8 @@ NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def home(ingested_batch: IngestedBatch, tmp_path: Path) -> ArchiveHome:
-    copy = ArchiveHome(tmp_path / "home")
-    shutil.copytree(ingested_batch.home.root, copy.root)
-    return copy
+def home(batch_copy: ArchiveHome) -> ArchiveHome:
+    return batch_copy
 
 
 def invoke(home: ArchiveHome, *args: str) -> Result:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -20,16 +19,14 @@ from click.testing import CliRunner, Result
 from archive_ingest import catalog as catalog_module
 from archive_ingest.cli import cli
 from archive_ingest.verify import Altered, Invalid, Missing, SizeMismatch, Unexpected, verify
-from conftest import ArchiveHome, IngestedBatch
+from conftest import ArchiveHome
 
 STONE = "DSC_0001.jpg"
 
 
 @pytest.fixture
-def home(ingested_batch: IngestedBatch, tmp_path: Path) -> ArchiveHome:
-    copy = ArchiveHome(tmp_path / "home")
-    shutil.copytree(ingested_batch.home.root, copy.root)
-    return copy
+def home(batch_copy: ArchiveHome) -> ArchiveHome:
+    return batch_copy
 
 
 def invoke(home: ArchiveHome, *args: str) -> Result:
