@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import shutil
 from pathlib import Path
 
 from archive_ingest.search import normalise
@@ -240,3 +241,17 @@ def test_same_file_left_in_inbox_after_commit_is_already_archived(tmp_path: Path
     assert home.inbox_files() == []
     [record] = home.catalog_records()
     assert not any(f["code"] == "duplicate" for f in record["flags"])
+
+
+def test_a_recorded_duplicate_dropped_again_is_already_archived(tmp_path: Path) -> None:
+    home = new_home(tmp_path / "home", "stages: [fixity, identify, exif, provenance, flags, file]\n")
+    scan = make_scan(home.inbox / "a.jpg", ["ТЕСТ"], caption="Grave, Pyongyang")
+    copy = home.inbox / "a (1).jpg"
+    shutil.copyfile(scan, copy)
+    kept = copy.read_bytes()
+    assert "duplicates 1" in home.invoke("run").stderr
+    copy.write_bytes(kept)  # the same duplicate drop again (a re-run of the same folder)
+    result = home.invoke("run")
+    assert "ingested 0, duplicates 0, quarantined 0, failed 0, already archived 1" in result.stderr
+    [record] = home.catalog_records()
+    assert [e["type"] for e in record["events"]].count("duplicate drop") == 1

@@ -334,15 +334,20 @@ class _Batch:
         if existing is None:
             return False
         ctx = self.ctx
-        same_drop = existing.source.filename == record.source.filename and (
-            existing.caption == record.caption or record.caption is None
-        )
+        name = record.source.filename
+        caption_sha256 = drop.caption.sha256 if drop.caption else None
+        recorded_drops = {
+            (event.new.get("filename"), event.new.get("caption_sha256"))
+            for event in existing.events
+            if event.type == EventType.DUPLICATE_DROP and isinstance(event.new, dict)
+        }
+        first_drop = existing.source.filename == name and (existing.caption == record.caption or not record.caption)
+        same_drop = first_drop or (name, caption_sha256) in recorded_drops
         if same_drop and existing.file.path and (ctx.archive / existing.file.path).exists():
             # Left in the inbox by a run stopped between commit and clean-up.
             self.summary.already_archived.append(drop.image)
             self._schedule_removal(drop)
             return True
-        name = record.source.filename
         detail = f"the same bytes were dropped again as '{name}'"
         if drop.caption is not None:
             caption = drop.caption
@@ -357,6 +362,10 @@ class _Batch:
             elif caption.text != existing.caption:
                 detail += f"; its caption differs and is kept here: {caption.text!r}"
         existing.add_event(EventType.DUPLICATE_DROP, ctx.timestamp(), ctx.agent(), Outcome.WARNING, detail)
+        # What was dropped, so the same drop left in (or put back into) the inbox is
+        # recognised next time as already recorded, not as yet another duplicate.
+        existing.events[-1].field = "source.filename"
+        existing.events[-1].new = {"filename": name, "caption_sha256": caption_sha256}
         existing.add_flag(FlagCode.DUPLICATE, f"same bytes as '{existing.source.filename}' dropped again as '{name}'")
         if existing.review.status == ReviewStatus.NOT_NEEDED:
             existing.review.status = ReviewStatus.PENDING

@@ -308,6 +308,10 @@ def persons_in_inscription(text: str) -> InscriptionReading:
     offset = 0
     text = unicodedata.normalize("NFC", text)
     for raw_line in text.split("\n"):
+        if not any(ch.isalnum() for ch in raw_line):
+            # A line of OCR specks (`|`, `—`) between a name and its years carries nothing.
+            offset += len(raw_line) + 1
+            continue
         line = fix_lookalikes(raw_line, reader.corrections)
         position = 0
         for span in find_life_spans(line, allow_shorthand=False):
