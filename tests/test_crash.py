@@ -259,7 +259,10 @@ def test_killed_at_every_hook_point_and_at_random_moments(tmp_path: Path, full_r
 
 
 def test_killed_during_ocr(tmp_path: Path) -> None:
-    crash_cycle(tmp_path / "ocr", "after_ocr:2", stages=STAGES_OCR, images=4)
+    # crash_cycle checks the archive after the kill and after the run that completes it.
+    assert crash_cycle(tmp_path / "ocr", "after_ocr:2", stages=STAGES_OCR, images=4) == (
+        f"after_ocr:2: exit {-signal.SIGKILL}"
+    )
 
 
 @pytest.mark.slow
@@ -271,6 +274,7 @@ def test_long_crash_loop(tmp_path: Path, full_run_seconds: float, long_form: Non
     cycles += [(None, rng.uniform(0.0, full_run_seconds * 1.1)) for _ in range(25)]
     outcomes = run_cycles(tmp_path, cycles)
     print("\n".join(outcomes))
+    assert len(outcomes) == len(cycles)  # each cycle checked its archive twice (see crash_cycle)
 
 
 @pytest.mark.slow
