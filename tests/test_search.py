@@ -40,7 +40,7 @@ from archive_ingest.search import search
 from archive_ingest.search_index import index_path
 from archive_ingest.text.fold import translit_keys, words
 from archive_ingest.text.places import Gazetteer
-from conftest import IngestedBatch
+from conftest import ArchiveHome, IngestedBatch
 
 GAZETTEER = Gazetteer.load()
 EMBASSY = Provenance("Russian Embassy in Pyongyang", "All photos are the property of the embassy.", "embassy series")
@@ -514,3 +514,14 @@ def test_search_and_show_do_not_import_ocr_or_numpy() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out == "[]\n"
+
+
+def test_search_refuses_a_truncated_catalog(batch_copy: ArchiveHome) -> None:
+    # Never index a torn catalog as empty: say so, and how to get it back.
+    for stale in batch_copy.archive.glob("catalog.json.search.sqlite*"):
+        stale.unlink()
+    batch_copy.catalog.write_bytes(batch_copy.catalog.read_bytes()[:100])
+    result = batch_copy.invoke("search", "Тён")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"archive-ingest: error: {batch_copy.catalog}: the catalog is not valid JSON: ")
+    assert "archive-ingest catalog rebuild" in result.stderr

@@ -8,7 +8,7 @@ memory.
 
 Offsets are exact only for a catalog written by `AtomicJSONStorage` (which records them
 as it writes). A catalog written by another tool is still searched correctly: the hits
-are then read by parsing the whole catalog (`parse_catalog`), until the next commit
+are then read by parsing the whole catalog (`catalog_storage.parse_catalog_bytes`), until the next commit
 rewrites it.
 """
 
@@ -22,6 +22,7 @@ from typing import Any
 
 import orjson
 
+from .catalog_storage import parse_catalog_bytes
 from .errors import CatalogError
 from .index_entry import SCHEMA, entry_for, insert_entries
 from .record import Record
@@ -108,7 +109,7 @@ class SearchIndex:
                 found = self._read_spans(catalog, rowids, ids) if self._spans is not None else None
                 if found is None:  # no offsets, or the catalog changed since: read it whole
                     catalog.seek(0)
-                    table = parse_catalog(catalog.read(), self._catalog_path).get(TABLE) or {}
+                    table = parse_catalog_bytes(self._catalog_path, catalog.read()).get(TABLE) or {}
                     found = [table[str(rowid)] for rowid in rowids if str(rowid) in table]
         except OSError as exc:
             raise CatalogError(f"{self._catalog_path}: cannot read the catalog: {exc}") from exc
@@ -132,18 +133,3 @@ class SearchIndex:
                 return None
             found.append(doc)
         return found
-
-
-def parse_catalog(raw: bytes, catalog_path: Path) -> dict[str, Any]:
-    """The catalog file's bytes `raw` as its JSON object.
-
-    Raises:
-        CatalogError: `raw` is not valid JSON, or not a JSON object.
-    """
-    try:
-        data = orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        raise CatalogError(f"{catalog_path}: the catalog is not valid JSON: {exc}") from exc
-    if not isinstance(data, dict):
-        raise CatalogError(f"{catalog_path}: the catalog is not a JSON object")
-    return data

@@ -46,9 +46,10 @@ from typing import Any
 
 import orjson
 
+from .catalog_storage import parse_catalog_bytes
 from .errors import CatalogError
 from .index_entry import SCHEMA, SCHEMA_VERSION, delete_entries, entry_for, insert_entries
-from .index_reader import TABLE, SearchIndex, parse_catalog
+from .index_reader import TABLE, SearchIndex
 from .record import Record
 
 log = logging.getLogger(__name__)
@@ -175,7 +176,8 @@ def rebuild(catalog_path: Path) -> None:
             raw = catalog.read()
     except OSError as exc:
         raise CatalogError(f"{catalog_path}: cannot read the catalog: {exc}") from exc
-    data = parse_catalog(raw, catalog_path) if raw.strip() else {}
+    # An empty or torn catalog is refused here as everywhere: never indexed as empty.
+    data = parse_catalog_bytes(catalog_path, raw)
     table = data.get(TABLE) or {}
     spans = canonical_spans(raw, data)
     del raw
