@@ -1,7 +1,7 @@
 """How well the OCR stage reads headstones, against raw tesseract on the same images.
 
 Usage: .venv/bin/python benchmarks/ocr_quality.py [--samples ../shared/samples] [--limit N]
-       [--only-headstones] [--config pipeline.yaml] [--no-raw] [--show]
+       [--only-headstones] [--config pipeline.yaml] [--engine NAME[,NAME]] [--no-raw] [--show]
 
 For every item of `ground_truth.json` that carries an inscription (headstones, and
 monuments unless --only-headstones) and is not a duplicate or a broken file, two readers
@@ -9,6 +9,10 @@ run on the same image in the same process, one after the other:
 - pipeline: `archive_ingest.stages.ocr.read_inscription` (the OCR stage's library function,
   not the whole pipeline), with the EXIF orientation read by `stages.exif.read_exif` as the
   pipeline would, and the `ocr:` settings of `--config` (default: the repo's pipeline.yaml);
+  once per engine named by `--engine` (`pytesseract`, `tesserocr`, `auto`, or several
+  joined by commas, e.g. `--engine pytesseract,tesserocr`: each reads every image, one
+  after the other, and each gets its rows; default: the config's `ocr.engine`). The
+  tesserocr engine loads its models once, before the first image (not timed);
 - raw: `pytesseract.image_to_string(Image.open(path), lang="rus+kor+eng")`, no
   preprocessing, no rotation, default page segmentation.
 
@@ -48,7 +52,7 @@ from PIL import Image
 
 from archive_ingest.config import OcrSettings, load_settings
 from archive_ingest.search import normalise
-from archive_ingest.stages import ocr
+from archive_ingest.stages import ocr, ocr_engines
 from archive_ingest.stages.exif import read_exif
 
 REPO = Path(__file__).resolve().parents[1]
@@ -86,6 +90,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, default=None, help="only the first N items (by file name)")
     parser.add_argument("--only-headstones", action="store_true", help="leave monuments out")
     parser.add_argument("--config", type=Path, default=REPO / "pipeline.yaml", help="pipeline.yaml for ocr settings")
+    parser.add_argument(
+        "--engine",
+        default=None,
+        help="OCR engine(s) of the pipeline reader: pytesseract, tesserocr, auto, or several joined by commas",
+    )
     parser.add_argument("--no-raw", action="store_true", help="skip raw tesseract (no baseline, no ratios)")
     parser.add_argument("--only", action="append", default=[], help="only this file name (repeatable)")
     parser.add_argument("--show", action="store_true", help="print each item's reading")
@@ -103,28 +112,39 @@ def main(argv: list[str] | None = None) -> int:
         items = items[: args.limit]
     # The pipeline sets this in the OCR stage's open_stage; raw tesseract gets the same.
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")
-    settings = load_settings(args.config).ocr
+    base = load_settings(args.config).ocr
+    names = args.engine.split(",") if args.engine else [base.engine]
+    engines: dict[str, OcrSettings] = {}
+    for name in names:
+        if name not in ("auto", *ocr_engines.ENGINES):
+            parser.error(f"--engine: unknown engine {name!r} (pytesseract, tesserocr, auto)")
+        settings = base.model_copy(update={"engine": name})
+        resolved = ocr.engine_name(settings)  # loads tesserocr's models now, outside the timings
+        engines[resolved] = settings
+        print(f"engine {name}: {resolved}", file=sys.stderr)
 
-    pipeline_rows: dict[str, Score] = {}
+    engine_rows: dict[str, dict[str, Score]] = {label: {} for label in engines}
     raw_rows: dict[str, Score] = {}
     print(f"{len(items)} items from {samples} (ocr settings from {args.config})", file=sys.stderr)
     for index, item in enumerate(items, 1):
-        text, seconds = timed(lambda item=item: read_with_pipeline(item.path, settings))  # type: ignore[misc]
-        score_into(pipeline_rows, item, text, seconds)
+        notes = []
+        for label, settings in engines.items():
+            text, seconds = timed(lambda item=item, settings=settings: read_with_pipeline(item.path, settings))  # type: ignore[misc]
+            score_into(engine_rows[label], item, text, seconds)
+            notes.append(f"{label} {seconds:.1f}s cer {cer(text, item.truth):.2f}")
         raw_note = ""
         if not args.no_raw:
             raw_text, raw_seconds = timed(lambda item=item: read_raw(item.path))  # type: ignore[misc]
             score_into(raw_rows, item, raw_text, raw_seconds)
             raw_note = f" raw {raw_seconds:.1f}s cer {cer(raw_text, item.truth):.2f}"
         print(
-            f"[{index}/{len(items)}] {item.difficulty:6} {item.name}: {seconds:.1f}s cer {cer(text, item.truth):.2f}"
-            f"{raw_note}",
+            f"[{index}/{len(items)}] {item.difficulty:6} {item.name}: {'; '.join(notes)}{raw_note}",
             file=sys.stderr,
         )
         if args.show:
             print(f"    truth: {item.truth}\n    read:  {normalise(text)}", file=sys.stderr)
 
-    print_table(pipeline_rows, raw_rows if not args.no_raw else None)
+    print_table(engine_rows, raw_rows if not args.no_raw else None)
     return 0
 
 
@@ -222,26 +242,28 @@ def mean(values: list[float]) -> float:
     return statistics.fmean(values) if values else float("nan")
 
 
-def print_table(pipeline: dict[str, Score], raw: dict[str, Score] | None) -> None:
-    header = f"{'row':9} {'n':>3} {'reader':8} {'CER':>5} {'years':>13} {'surname':>13} {'s/img':>6}"
+def print_table(engines: dict[str, dict[str, Score]], raw: dict[str, Score] | None) -> None:
+    """One row per reader (the pipeline with each engine, then raw); ratios are pipeline/raw."""
+    header = f"{'row':9} {'n':>3} {'reader':15} {'CER':>5} {'years':>13} {'surname':>13} {'s/img':>6}"
     print(header)
     print("-" * len(header))
     for row_name in (*DIFFICULTIES, "all", "monument"):
-        ours = pipeline.get(row_name)
-        if ours is None:
+        ours = {label: rows[row_name] for label, rows in engines.items() if row_name in rows}
+        if not ours:
             continue
-        readers = [("pipeline", ours)] + ([("raw", raw[row_name])] if raw and row_name in raw else [])
+        readers = list(ours.items()) + ([("raw", raw[row_name])] if raw and row_name in raw else [])
         for reader, score in readers:
             print(
-                f"{row_name:9} {len(score.cer):>3} {reader:8} {mean(score.cer):5.2f} {share(score.years):>13} "
+                f"{row_name:9} {len(score.cer):>3} {reader:15} {mean(score.cer):5.2f} {share(score.years):>13} "
                 f"{share(score.surname):>13} {mean(score.seconds):6.2f}"
             )
         if raw and row_name in raw:
             theirs = raw[row_name]
-            print(
-                f"{'':9} {'':>3} {'ratio':8} {mean(ours.cer) / mean(theirs.cer):5.2f} {'':>13} {'':>13} "
-                f"{mean(ours.seconds) / mean(theirs.seconds):6.2f}"
-            )
+            for label, score in ours.items():
+                print(
+                    f"{'':9} {'':>3} {label + '/raw':15} {mean(score.cer) / mean(theirs.cer):5.2f} {'':>13} "
+                    f"{'':>13} {mean(score.seconds) / mean(theirs.seconds):6.2f}"
+                )
 
 
 if __name__ == "__main__":

@@ -1,5 +1,8 @@
 """OCR with real tesseract on drawn inscriptions: orientation, stone conditions, scripts, failures.
 
+Every test that reads runs with each engine (`ocr.engine`): pytesseract, and tesserocr
+when it is installed (`pip install archive-ingest[fast]`; skipped otherwise).
+
 Each reading test draws a stone with `scanmaker`, states the text carved on it, and
 compares after `search.normalise` (tesseract reads Ё as Е). Images are small so the
 whole file stays well under a minute.
@@ -7,6 +10,7 @@ whole file stays well under a minute.
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
 import numpy as np
@@ -21,30 +25,60 @@ from archive_ingest.reading.layout import Word, inscription_box
 from archive_ingest.reading.scoring import score
 from archive_ingest.record import FileInfo, FlagCode, Kind, Record, Source
 from archive_ingest.search import normalise
-from archive_ingest.stages import ocr
+from archive_ingest.stages import ocr, ocr_engines
 from conftest import ArchiveHome
 from scanmaker import ExifSpec, draw_inscription, make_scan, store_for_orientation
 
 LANGUAGES = ["rus", "kor", "eng"]
 
+HAS_TESSEROCR = importlib.util.find_spec("tesserocr") is not None
+ENGINES = [
+    pytest.param("pytesseract"),
+    pytest.param(
+        "tesserocr",
+        marks=pytest.mark.skipif(
+            not HAS_TESSEROCR, reason="tesserocr is not installed (pip install archive-ingest[fast])"
+        ),
+    ),
+]
 
-@pytest.fixture
-def ctx(archive_home: ArchiveHome) -> RunContext:
+
+@pytest.fixture(params=ENGINES)
+def engine(request: pytest.FixtureRequest) -> str:
+    """The `ocr.engine` a test reads with: each engine in turn."""
+    name: str = request.param
+    return name
+
+
+def context_with(archive_home: ArchiveHome, engine: str, extra: str = "") -> RunContext:
+    archive_home.config.write_text(f"ocr:\n  engine: {engine}\n{extra}", encoding="utf-8")
     context = RunContext(settings=archive_home.settings())
     ocr.open_stage(context)
     return context
 
 
+@pytest.fixture
+def ctx(archive_home: ArchiveHome, engine: str) -> RunContext:
+    return context_with(archive_home, engine)
+
+
 def record_for(name: str, orientation: int | None = None) -> Record:
-    record = Record(
-        id="t", kind=Kind.PHOTO, source=Source(filename=name), file=FileInfo(sha256="0" * 64, bytes=1)
-    )
+    record = Record(id="t", kind=Kind.PHOTO, source=Source(filename=name), file=FileInfo(sha256="0" * 64, bytes=1))
     record.exif.orientation = orientation
     return record
 
 
-def test_open_records_the_engine_version(ctx: RunContext) -> None:
-    assert ctx.engines["tesseract"].startswith("tesseract 5.")
+def test_open_records_the_engine_version(ctx: RunContext, engine: str) -> None:
+    expected = "tesseract 5." if engine == "pytesseract" else "tesserocr "
+    assert ctx.engines["tesseract"].startswith(expected)
+    if engine == "tesserocr":
+        assert " (tesseract 5." in ctx.engines["tesseract"]
+
+
+def test_auto_prefers_tesserocr_when_installed(archive_home: ArchiveHome) -> None:
+    context = context_with(archive_home, "auto")
+    expected = "tesserocr " if HAS_TESSEROCR else "tesseract 5."
+    assert context.engines["tesseract"].startswith(expected)
 
 
 def test_reads_cyrillic_and_years(ctx: RunContext) -> None:
@@ -85,10 +119,8 @@ def test_blank_image_reads_nothing(ctx: RunContext) -> None:
     assert record.flags == []
 
 
-def test_timeout_is_a_failure_not_an_empty_text(archive_home: ArchiveHome) -> None:
-    archive_home.config.write_text("ocr:\n  timeout_seconds: 0.01\n", encoding="utf-8")
-    context = RunContext(settings=archive_home.settings())
-    ocr.open_stage(context)
+def test_timeout_is_a_failure_not_an_empty_text(archive_home: ArchiveHome, engine: str) -> None:
+    context = context_with(archive_home, engine, "  timeout_seconds: 0.01\n")
     make_scan(context.inbox / "slow.png", ["ТЕСТ"] * 8)
     record = ocr.run(record_for("slow.png"), context)
     assert [f.code for f in record.flags] == ["ocr_failed"]
@@ -187,10 +219,8 @@ def test_words_and_decisions_are_recorded(ctx: RunContext) -> None:
     assert "tesseract calls" in record.events[-1].detail
 
 
-def test_time_budget_skips_optional_steps(archive_home: ArchiveHome) -> None:
-    archive_home.config.write_text("ocr:\n  time_budget_seconds: 0.01\n", encoding="utf-8")
-    context = RunContext(settings=archive_home.settings())
-    ocr.open_stage(context)
+def test_time_budget_skips_optional_steps(archive_home: ArchiveHome, engine: str) -> None:
+    context = context_with(archive_home, engine, "  time_budget_seconds: 0.01\n")
     make_scan(context.inbox / "b.png", ["ТЁН ИВАН", "1884-1949"])
     record = ocr.run(record_for("b.png"), context)
     # The survey and the first candidates always run; the extra mode does not fit.
@@ -201,13 +231,17 @@ def test_time_budget_skips_optional_steps(archive_home: ArchiveHome) -> None:
 # -- wrong script ---------------------------------------------------------------------------------
 
 
-def test_english_model_reading_cyrillic_is_wrong_script(tmp_path: Path) -> None:
+def test_english_model_reading_cyrillic_is_wrong_script(tmp_path: Path, engine: str) -> None:
     # The failure the check exists for, produced by real tesseract: the English model
     # reads Cyrillic by shape, confidently.
     draw_inscription(["СМИРНОВ ПАВЕЛ ВИКТОРОВИЧ", "1926-1945"]).convert("L").save(tmp_path / "c.png")
-    engine = ocr.TesseractEngine(tmp_path, timeout=60)
+    reader: ocr.Engine
+    if engine == "pytesseract":
+        reader = ocr_engines.PytesseractEngine(tmp_path, timeout=60)
+    else:
+        reader = ocr_engines.tesserocr_engine(timeout=60)
     page = np.asarray(Image.open(tmp_path / "c.png"))
-    words = [w.text for w in engine([page], ["eng"], 6, {})[0]]
+    words = [w.text for w in reader([page], ["eng"], 6, {})[0]]
     assert not any(script_rules.script_of(c) == "cyrillic" for c in "".join(words))
     detail = wrong_script(words, LANGUAGES)
     assert detail is not None and detail.startswith("3 of 3 words look like Cyrillic read as Latin")

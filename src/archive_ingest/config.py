@@ -9,7 +9,7 @@ deep inside a batch.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -69,6 +69,9 @@ class SimilarSettings(_Section):
 class OcrSettings(_Section):
     """How the OCR stage reads an inscription (see `reading/reader.py` for the plan)."""
 
+    engine: Literal["auto", "pytesseract", "tesserocr"] = "auto"
+    """auto: tesserocr (models kept loaded; `pip install archive-ingest[fast]`) when it is
+    installed and loads the languages, else pytesseract (one tesseract process per call)."""
     languages: list[str] = Field(default_factory=lambda: ["rus", "kor", "eng"], min_length=1)
     psm: Annotated[int, Field(ge=3, le=13)] = 6
     """Page segmentation mode of the first candidates (read with and without binarising)."""

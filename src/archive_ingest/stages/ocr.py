@@ -1,4 +1,4 @@
-"""OCR of the inscription with tesseract, through pytesseract (the only module that imports it).
+"""OCR of the inscription with tesseract, through pytesseract or tesserocr (`ocr_engines`).
 
 Owns: checking at start-up that tesseract and the configured language data are installed
 (before any file moves), turning the image upright by its EXIF orientation, scaling it to
@@ -7,9 +7,13 @@ how to read: survey, rotation sweep, crop, candidates, score), filling `record.o
 `ocr_wrong_script` flag, and turning tesseract's failures into our terms: a crash or
 timeout is a failure event and the `ocr_failed` flag, never an empty text.
 
-The engine writes each page as uncompressed PGM into a private temporary folder and reads
-several pages in one tesseract call through a list file: pytesseract given a PIL image
-would encode a PNG per call, and every call pays about 0.2 s to load the language models.
+The engines live in `ocr_engines` (`ocr.engine`: auto, pytesseract, tesserocr), the only
+module that calls tesseract (this one imports pytesseract for its error types, never
+tesserocr). pytesseract writes each page as uncompressed PGM into a private temporary
+folder and reads several pages in one tesseract call through a list file (every call pays
+about 0.2 s to load the language models); tesserocr keeps the models loaded for the whole
+run and reads the pixels directly. The engine and its version (`tesseract 5.3.0`, or
+`tesserocr 2.13.0 (tesseract 5.5.4)`) go into `record.ocr.engine` and the event agents.
 """
 
 from __future__ import annotations
@@ -17,7 +21,8 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -27,9 +32,19 @@ from PIL import Image
 from ..config import OcrSettings
 from ..context import RunContext
 from ..errors import ConfigError, MissingDependency
-from ..reading import Reading, ReadOptions, Word, read
-from ..reading.images import Gray
+from ..reading import Engine, Reading, ReadOptions, read
 from ..record import EventType, FlagCode, OcrResult, OcrWord, Outcome, Record
+from .ocr_engines import (
+    PYTESSERACT,
+    TESSEROCR,
+    EngineError,
+    EngineUnavailable,
+    PytesseractEngine,
+    pytesseract_languages,
+    pytesseract_version,
+    tesserocr_engine,
+    tesserocr_ready,
+)
 
 log = logging.getLogger(__name__)
 
@@ -48,33 +63,39 @@ ORIENTATION_TRANSPOSE = {
 
 
 def open_stage(ctx: RunContext) -> None:
-    """Check tesseract and its languages; record its version for event agents.
+    """Check the OCR engine and its languages; record its version for event agents.
+
+    `ocr.engine` auto uses tesserocr when it is installed and loads the languages, else
+    pytesseract (which needs the tesseract command).
 
     Raises:
-        MissingDependency: tesseract is not installed.
+        MissingDependency: tesseract (or an asked-for tesserocr) is not installed.
         ConfigError: a language in `ocr.languages` has no data installed.
     """
     # One OpenMP thread per tesseract process: unset, tesseract is 2-4x slower on this
     # class of machine (threads fight over two cores). Respect a value the user set.
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")
-    try:
-        version = pytesseract.get_tesseract_version()
-        installed = set(pytesseract.get_languages(config=""))
-    except pytesseract.TesseractNotFoundError as exc:
-        raise MissingDependency(
-            "tesseract is not installed or not on PATH: install it with "
-            "'apt-get install tesseract-ocr tesseract-ocr-rus tesseract-ocr-kor'"
-        ) from exc
     settings = ctx.settings.ocr
-    for key, wanted in (("ocr.languages", settings.languages), ("ocr.survey_language", [settings.survey_language])):
-        missing = [lang for lang in wanted if lang not in installed]
-        if missing:
-            packages = " ".join(f"tesseract-ocr-{lang.replace('_', '-')}" for lang in missing)
-            raise ConfigError(
-                f"pipeline.yaml: {key}: tesseract has no data for {', '.join(missing)} "
-                f"(installed: {', '.join(sorted(installed))}); install {packages}"
-            )
-    ctx.engines[ENGINE] = f"tesseract {version}"
+    if settings.engine != TESSEROCR:
+        try:
+            version = pytesseract_version()
+            installed = pytesseract_languages()
+        except pytesseract.TesseractNotFoundError as exc:
+            raise MissingDependency(
+                "tesseract is not installed or not on PATH: install it with "
+                "'apt-get install tesseract-ocr tesseract-ocr-rus tesseract-ocr-kor'"
+            ) from exc
+        for key, wanted in (("ocr.languages", settings.languages), ("ocr.survey_language", [settings.survey_language])):
+            missing = [lang for lang in wanted if lang not in installed]
+            if missing:
+                packages = " ".join(f"tesseract-ocr-{lang.replace('_', '-')}" for lang in missing)
+                raise ConfigError(
+                    f"pipeline.yaml: {key}: tesseract has no data for {', '.join(missing)} "
+                    f"(installed: {', '.join(sorted(installed))}); install {packages}"
+                )
+    if engine_name(settings) == TESSEROCR:
+        version = tesserocr_engine(settings.timeout_seconds).version
+    ctx.engines[ENGINE] = version
 
 
 def prepare_image(image: Image.Image, orientation: int | None, max_long_edge: int) -> Image.Image:
@@ -90,60 +111,49 @@ def prepare_image(image: Image.Image, orientation: int | None, max_long_edge: in
     return upright
 
 
-class TesseractEngine:
-    """The `reading.Engine` over pytesseract: pages in, words per page out.
+#: The pytesseract engine under its earlier name.
+TesseractEngine = PytesseractEngine
 
-    Raises (from a call):
-        pytesseract.TesseractError: tesseract failed on a page.
-        RuntimeError: tesseract ran past `timeout` seconds (pytesseract's signal for it).
+#: The engine `auto` (or a name) resolved to, per process and OCR settings.
+_resolved: dict[tuple[int, str, tuple[str, ...], str], str] = {}
+
+
+def engine_name(settings: OcrSettings) -> str:
+    """The engine `settings.engine` means here: `auto` is tesserocr when it loads the languages.
+
+    Raises:
+        MissingDependency: `tesserocr` was asked for and is not installed.
+        ConfigError: `tesserocr` was asked for and cannot load the configured languages.
     """
+    key = (os.getpid(), settings.engine, tuple(settings.languages), settings.survey_language)
+    name = _resolved.get(key)
+    if name is not None:
+        return name
+    if settings.engine == PYTESSERACT:
+        name = PYTESSERACT
+    else:
+        try:
+            tesserocr_ready([settings.languages, [settings.survey_language]], settings.timeout_seconds)
+            name = TESSEROCR
+        except EngineUnavailable as exc:
+            if settings.engine == TESSEROCR:
+                if "not installed" in str(exc):
+                    raise MissingDependency(f"pipeline.yaml: ocr.engine: {exc}") from exc
+                raise ConfigError(f"pipeline.yaml: ocr.engine: {exc}") from exc
+            log.info("ocr.engine auto: using pytesseract (%s)", exc)
+            name = PYTESSERACT
+    _resolved[key] = name
+    return name
 
-    def __init__(self, folder: Path, timeout: float) -> None:
-        self.folder = folder
-        self.timeout = timeout
-        self.calls = 0
 
-    def __call__(
-        self, pages: Sequence[Gray], languages: Sequence[str], psm: int, options: Mapping[str, str]
-    ) -> list[list[Word]]:
-        self.calls += 1
-        paths = []
-        for index, page in enumerate(pages):
-            path = self.folder / f"call{self.calls}-page{index}.pgm"
-            Image.fromarray(np.ascontiguousarray(page)).save(path, format="PPM")
-            paths.append(path)
-        source = paths[0]
-        if len(paths) > 1:
-            # A list file: tesseract reads every page with one load of the models and
-            # numbers them in the TSV's page_num column.
-            source = self.folder / f"call{self.calls}.txt"
-            source.write_text("".join(f"{path}\n" for path in paths), encoding="utf-8")
-        config = " ".join([f"--psm {psm}", *(f"-c {key}={value}" for key, value in options.items())])
-        data = pytesseract.image_to_data(
-            str(source),
-            lang="+".join(languages),
-            config=config,
-            output_type=pytesseract.Output.DICT,
-            timeout=self.timeout,
-        )
-        words: list[list[Word]] = [[] for _ in pages]
-        for index, text in enumerate(data["text"]):
-            text = text.strip()
-            confidence = float(data["conf"][index])
-            if not text or confidence < 0:
-                continue
-            number = int(data["page_num"][index]) - 1
-            if not 0 <= number < len(words):
-                continue
-            box = (
-                int(data["left"][index]),
-                int(data["top"][index]),
-                int(data["width"][index]),
-                int(data["height"][index]),
-            )
-            line = (int(data["block_num"][index]), int(data["par_num"][index]), int(data["line_num"][index]))
-            words[number].append(Word(text, confidence, box, line))
-        return words
+@contextmanager
+def engine_session(settings: OcrSettings) -> Iterator[Engine]:
+    """The engine to read one image with: pytesseract with a private folder, or this process's tesserocr."""
+    if engine_name(settings) == TESSEROCR:
+        yield tesserocr_engine(settings.timeout_seconds)
+        return
+    with tempfile.TemporaryDirectory(prefix="archive-ingest-ocr-") as folder:
+        yield PytesseractEngine(Path(folder), settings.timeout_seconds)
 
 
 def read_options(settings: OcrSettings) -> ReadOptions:
@@ -166,15 +176,15 @@ def read_inscription(path: Path, orientation: int | None, settings: OcrSettings)
     The library entry point of this stage (the benchmark calls it directly).
 
     Raises:
-        pytesseract.TesseractError: tesseract failed.
-        RuntimeError: a tesseract call ran past `settings.timeout_seconds`.
+        pytesseract.TesseractError, EngineError: tesseract failed (pytesseract, tesserocr).
+        RuntimeError: a tesseract call ran past `settings.timeout_seconds` (EngineTimeout
+            with tesserocr).
         OSError: the image cannot be opened or decoded (PIL's UnidentifiedImageError too).
     """
     with Image.open(path) as image:
         prepared = prepare_image(image, orientation, settings.max_long_edge)
     upright = np.asarray(prepared, dtype=np.uint8)
-    with tempfile.TemporaryDirectory(prefix="archive-ingest-ocr-") as folder:
-        engine = TesseractEngine(Path(folder), settings.timeout_seconds)
+    with engine_session(settings) as engine:
         return read(
             upright,
             rotation_from_exif=(orientation or 1) in ORIENTATION_TRANSPOSE,
@@ -191,8 +201,10 @@ def run(record: Record, ctx: RunContext) -> Record:
         reading = read_inscription(ctx.inbox / record.source.filename, record.exif.orientation, settings)
     except pytesseract.TesseractError as exc:
         return _failed(record, ctx, agent, f"tesseract failed: {exc.message.strip() or exc.status}")
+    except EngineError as exc:
+        return _failed(record, ctx, agent, f"tesseract failed: {exc}")
     except RuntimeError as exc:
-        # pytesseract signals its timeout with a bare RuntimeError.
+        # pytesseract signals its timeout with a bare RuntimeError; tesserocr's EngineTimeout is one.
         return _failed(record, ctx, agent, f"tesseract stopped after {settings.timeout_seconds:g} s: {exc}")
     except OSError as exc:
         return _failed(record, ctx, agent, f"cannot prepare the image for OCR: {exc}")
@@ -228,4 +240,3 @@ def _failed(record: Record, ctx: RunContext, agent: str, reason: str) -> Record:
     record.add_flag(FlagCode.OCR_FAILED, reason)
     record.add_event(EventType.OCR, ctx.timestamp(), agent, Outcome.FAILURE, reason)
     return record
-
