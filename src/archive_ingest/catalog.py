@@ -120,6 +120,10 @@ class Catalog:
         """Every record, in ingestion order."""
         return [Record.from_json(dict(doc)) for doc in self._table.all()]
 
+    def count_review(self, status: str) -> int:
+        """How many records have review status `status`, without building every Record."""
+        return sum(1 for doc in self._table.all() if (doc.get("review") or {}).get("status") == status)
+
     # -- writing -------------------------------------------------------------------
     def commit(self, records: Iterable[Record]) -> None:
         """Insert new records and replace existing ones (matched by id) in one write."""

@@ -178,7 +178,7 @@ def run(settings: Settings, *, now: Callable[[], datetime] = utc_now, progress: 
             summary.problems.extend(problems)
         if progress:
             progress("", len(found.drops), len(found.drops))
-        summary.pending_review = sum(1 for r in catalog.all() if r.review.status == ReviewStatus.PENDING)
+        summary.pending_review = catalog.count_review(ReviewStatus.PENDING)
     summary.elapsed_seconds = time.monotonic() - started
     summary.escape_lines()
     return summary
