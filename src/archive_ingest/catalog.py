@@ -24,7 +24,9 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
+import orjson
 from filelock import FileLock, Timeout
 from tinydb import TinyDB
 from tinydb.storages import MemoryStorage
@@ -40,7 +42,7 @@ from .catalog_files import (
     sidecar_path,
     write_sidecars,
 )
-from .catalog_storage import TABLE, AtomicJSONStorage, _dumps, parse_catalog_bytes
+from .catalog_storage import TABLE, AtomicJSONStorage, _dumps, file_tag, parse_catalog_bytes
 from .errors import CatalogLocked, RecordNotFound
 from .record import Record
 
@@ -77,15 +79,51 @@ class Catalog:
             self._db = TinyDB(path, storage=AtomicJSONStorage)
         self._table = self._db.table(TABLE, cache_size=0)
         self._doc_ids: dict[str, int] | None = None
+        self._parsed: tuple[str | None, dict[str, dict[str, Any]]] | None = None
+        self._layout: tuple[str, dict[int, tuple[int, int]] | None] | None = None
 
     # -- reading -------------------------------------------------------------------
+    # A run asks for many records one at a time (is this file already archived?), and
+    # TinyDB parses the whole file on every read. So the parsed table is kept while the
+    # file stays the same (the same size, mtime and inode: `search_index.file_tag`), and the
+    # ids come from a fresh search index when there is one, without parsing at all.
+    def _docs(self) -> dict[str, dict[str, Any]]:
+        """The records table as parsed (document id as text -> document), kept per file version."""
+        storage = self._db.storage
+        if not isinstance(storage, AtomicJSONStorage):
+            return {str(doc.doc_id): doc for doc in self._table.all()}
+        tag = self._file_tag()
+        if self._parsed is None or self._parsed[0] != tag or tag is None:
+            data = storage.read() or {}
+            self._parsed = (storage.read_tag, data.get(TABLE, {}))
+        return self._parsed[1]
+
+    def _file_tag(self) -> str | None:
+        assert self.path is not None
+        try:
+            return file_tag(self.path.stat())
+        except FileNotFoundError:
+            return None
+
     def _index(self) -> dict[str, int]:
         if self._doc_ids is None:
-            self._doc_ids = {doc["id"]: doc.doc_id for doc in self._table.all()}
+            layout = None
+            if self.path is not None and self._parsed is None:
+                from .search_index import fresh_layout
+
+                layout = fresh_layout(self.path)
+            if layout is not None:
+                self._doc_ids = dict(layout.doc_ids)
+            else:
+                self._doc_ids = {doc["id"]: int(doc_id) for doc_id, doc in self._docs().items()}
         return self._doc_ids
 
     def __contains__(self, record_id: object) -> bool:
         return isinstance(record_id, str) and record_id in self._index()
+
+    def ids(self) -> list[str]:
+        """Every record's id (without building the records)."""
+        return list(self._index())
 
     def __len__(self) -> int:
         return len(self._index())
@@ -94,8 +132,37 @@ class Catalog:
         doc_id = self._index().get(record_id)
         if doc_id is None:
             return None
-        doc = self._table.get(doc_id=doc_id)
+        doc = self._read_one(doc_id)
+        if doc is None:
+            doc = self._docs().get(str(doc_id))
         return Record.from_json(dict(doc)) if doc is not None else None
+
+    def _read_one(self, doc_id: int) -> dict[str, Any] | None:
+        """One record read from where a fresh search index says it lies, or None (then the
+        whole file is parsed). Not when the parsed file is at hand and current."""
+        if self.path is None or not isinstance(self._db.storage, AtomicJSONStorage):
+            return None
+        tag = self._file_tag()
+        if tag is None or (self._parsed is not None and self._parsed[0] == tag):
+            return None
+        if self._layout is None or self._layout[0] != tag:
+            from .search_index import fresh_layout
+
+            layout = fresh_layout(self.path)
+            self._layout = (tag, layout.spans if layout is not None and layout.tag == tag else None)
+        spans = self._layout[1]
+        if spans is None or doc_id not in spans:
+            return None
+        offset, length = spans[doc_id]
+        try:
+            with open(self.path, "rb") as catalog:
+                if file_tag(os.fstat(catalog.fileno())) != tag:
+                    return None
+                catalog.seek(offset)
+                doc = orjson.loads(catalog.read(length))
+        except (OSError, orjson.JSONDecodeError):
+            return None
+        return doc if isinstance(doc, dict) else None
 
     def require(self, record_id: str) -> Record:
         """The record with `record_id`, or a unique id prefix of it.
@@ -118,11 +185,22 @@ class Catalog:
 
     def all(self) -> list[Record]:
         """Every record, in ingestion order."""
-        return [Record.from_json(dict(doc)) for doc in self._table.all()]
+        return [Record.from_json(dict(doc)) for doc in self.documents()]
+
+    def documents(self) -> list[dict[str, Any]]:
+        """Every record as stored (JSON), in ingestion order; do not change them."""
+        docs = self._docs()
+        return [docs[key] for key in sorted(docs, key=int)]
 
     def count_review(self, status: str) -> int:
         """How many records have review status `status`, without building every Record."""
-        return sum(1 for doc in self._table.all() if (doc.get("review") or {}).get("status") == status)
+        if self.path is not None and self._parsed is None:
+            from .search_index import count_status
+
+            counted = count_status(self.path, status)
+            if counted is not None:
+                return counted
+        return sum(1 for doc in self._docs().values() if (doc.get("review") or {}).get("status") == status)
 
     # -- writing -------------------------------------------------------------------
     def commit(self, records: Iterable[Record]) -> None:

@@ -110,13 +110,13 @@ def back_up(catalog_path: Path, count: int = BACKUP_COUNT) -> Path | None:
         return None
     except OSError as exc:
         raise CatalogError(f"{catalog_path}: cannot read the catalog: {exc}") from exc
-    parse_catalog_bytes(catalog_path, raw)
     newest = backup_path(catalog_path)
     try:
         if newest.read_bytes() == raw:
-            return newest
+            return newest  # it parsed when it was backed up (a run that changed nothing)
     except OSError:
         pass
+    parse_catalog_bytes(catalog_path, raw)
     handle, temp_name = tempfile.mkstemp(prefix=f".{newest.name}.", suffix=".tmp", dir=catalog_path.parent)
     try:
         with os.fdopen(handle, "wb") as temp:

@@ -81,7 +81,7 @@ class AtomicJSONStorage(Storage):
             return None
         except OSError as exc:
             raise CatalogError(f"{self.path}: cannot read the catalog: {exc}") from exc
-        self.read_tag = _file_tag(stat)
+        self.read_tag = file_tag(stat)
         data = parse_catalog_bytes(self.path, raw)
         if self._deferring:
             self._pending = data  # parsed once per batch: TinyDB reads before every operation
@@ -121,7 +121,7 @@ class AtomicJSONStorage(Storage):
             Path(temp_name).unlink(missing_ok=True)
             raise
         _fsync_dir(self.path.parent)
-        self.read_tag = _file_tag(self.path.stat())
+        self.read_tag = file_tag(self.path.stat())
 
     def splice(
         self, tag: str, spans: dict[int, tuple[int, int]], bodies: dict[int, bytes], ids: dict[int, str]
@@ -135,7 +135,7 @@ class AtomicJSONStorage(Storage):
         """
         try:
             with open(self.path, "rb") as catalog:
-                if _file_tag(os.fstat(catalog.fileno())) != tag:
+                if file_tag(os.fstat(catalog.fileno())) != tag:
                     return False
                 pieces = self._splice_plan(catalog.fileno(), spans, bodies, ids)
                 if pieces is None:
@@ -279,7 +279,7 @@ def _copy_range(source: int, target: int, offset: int, length: int) -> None:
         length -= copied
 
 
-def _file_tag(stat: os.stat_result) -> str:
+def file_tag(stat: os.stat_result) -> str:
     # The same form as search_index.file_tag (not imported: `show` should not load search).
     return f"{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ino}"
 

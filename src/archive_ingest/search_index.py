@@ -277,6 +277,19 @@ def fresh_layout(catalog_path: Path) -> Layout | None:
     return Layout(tag, spans, doc_ids)
 
 
+def count_status(catalog_path: Path, status: str) -> int | None:
+    """How many records have review status `status`, if the index is fresh (else None)."""
+    try:
+        tag = file_tag(catalog_path.stat())
+        with closing(_connect_readonly(index_path(catalog_path))) as conn:
+            meta = dict(conn.execute("SELECT key, value FROM meta WHERE key != 'spans'").fetchall())
+            if meta.get("schema") != SCHEMA_VERSION or meta.get("tag") != tag:
+                return None
+            return int(conn.execute("SELECT count(*) FROM docs WHERE status = ?", (status,)).fetchone()[0])
+    except (sqlite3.Error, OSError):
+        return None
+
+
 def after_commit(
     catalog_path: Path,
     read_tag: str | None,

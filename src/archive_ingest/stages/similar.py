@@ -35,16 +35,17 @@ is not found.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from ..context import RunContext
 from ..pixelmatch import READ_ERRORS, load_signature, pixel_match
-from ..record import EventType, FlagCode, Link, LinkType, Outcome, Record, ReviewStatus
+from ..record import EventType, FlagCode, Kind, Link, LinkType, Outcome, Record, ReviewStatus
 
 #: Grayscale copies kept per run (about 110 KB each).
 CACHE_SIZE = 256
@@ -80,43 +81,69 @@ class SimilarityIndex:
     hashes; no record is read from the catalog per image.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, catalog: Callable[[], Iterable[dict[str, Any]]] | None = None) -> None:
+        """`catalog`: gives the catalog's records as stored (JSON), read at the first
+        question, so a run whose files are all known already never reads them."""
         self._entries: list[_Entry] = []
         self._positions: dict[str, int] = {}
         self._hashes = np.zeros(64, dtype=np.uint64)
         self._distinct: set[frozenset[str]] = set()
         self._signatures: OrderedDict[str, npt.NDArray[np.uint8]] = OrderedDict()
+        self._catalog = catalog
 
     @classmethod
     def from_records(cls, records: Iterable[Record]) -> SimilarityIndex:
         index = cls()
         for record in records:
-            index._remember_links(record)
-            if _comparable(record) and record.file.path:
-                assert record.file.phash is not None
-                index._append(_Entry(record.id, int(record.file.phash, 16), record.source.filename, record.file.path))
+            index._load(record)
         return index
 
+    def _load(self, record: Record) -> None:
+        self._remember_links(record)
+        if _comparable(record) and record.file.path:
+            assert record.file.phash is not None
+            self._append(_Entry(record.id, int(record.file.phash, 16), record.source.filename, record.file.path))
+
+    def _loaded(self) -> SimilarityIndex:
+        if self._catalog is not None:
+            documents, self._catalog = self._catalog(), None
+            for doc in documents:
+                self._load_document(doc)
+        return self
+
+    def _load_document(self, doc: dict[str, Any]) -> None:
+        """`_load` for a record as stored, without building the Record (10k of them cost ~1 s)."""
+        record_id = doc["id"]
+        links = doc.get("links") or []
+        for link in links:
+            if link.get("type") == LinkType.DISTINCT_FROM.value:
+                self._distinct.add(frozenset((record_id, link["id"])))
+        merged = any(link.get("type") == LinkType.MERGED_INTO.value for link in links)
+        file = doc.get("file") or {}
+        if doc.get("kind") != Kind.QUARANTINED.value and file.get("phash") and file.get("path") and not merged:
+            filename = (doc.get("source") or {}).get("filename", "")
+            self._append(_Entry(record_id, int(file["phash"], 16), filename, file["path"]))
+
     def __len__(self) -> int:
-        return len(self._entries)
+        return len(self._loaded()._entries)
 
     def __contains__(self, record_id: object) -> bool:
-        return record_id in self._positions
+        return record_id in self._loaded()._positions
 
     def add(self, record: Record) -> None:
         """Make this run's `record` a candidate for the photos after it."""
-        self._remember_links(record)
+        self._loaded()._remember_links(record)
         if _comparable(record) and record.id not in self._positions:
             assert record.file.phash is not None
             self._append(_Entry(record.id, int(record.file.phash, 16), record.source.filename, record=record))
 
     def distinct(self, one: str, other: str) -> bool:
         """A reviewer said these two are different photos (`review distinct`)."""
-        return frozenset((one, other)) in self._distinct
+        return frozenset((one, other)) in self._loaded()._distinct
 
     def candidates(self, phash: str, max_distance: int, exclude: str = "") -> list[tuple[_Entry, int]]:
         """Entries within `max_distance` bits of `phash`, nearest first (then by id)."""
-        if not self._entries:
+        if not self._loaded()._entries:
             return []
         hashes = self._hashes[: len(self._entries)]
         distances = np.bitwise_count(hashes ^ np.uint64(int(phash, 16)))
