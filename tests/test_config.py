@@ -36,7 +36,7 @@ def write_config(tmp_path: Path, text: str) -> Path:
         (
             "stages: [fixity, ocr, stamp, file]\n",
             "pipeline.yaml: stages: unknown stage 'stamp' (known: fixity, identify, similar, exif, ocr, extract, "
-            "provenance, flags, file)",
+            "provenance, flags, access, file)",
         ),
         (
             "stages: [ocr, fixity, file]\n",
@@ -84,7 +84,8 @@ def test_repository_pipeline_yaml_is_the_defaults(tmp_path: Path) -> None:
     # The shipped file documents every key; it must load and say what the built-ins say.
     shipped = load_settings(REPO / "pipeline.yaml")
     built_in = load_settings(write_config(tmp_path, ""))
-    for section in ("stages", "discover", "identify", "similar", "ocr", "flags", "provenance", "catalog", "places"):
+    sections = ("stages", "discover", "identify", "similar", "ocr", "flags", "provenance", "access", "catalog")
+    for section in (*sections, "places"):
         assert getattr(shipped, section) == getattr(built_in, section), section
     assert shipped.paths.inbox == REPO / "inbox"
     assert shipped.paths.catalog == REPO / "archive" / "catalog.json"
@@ -117,9 +118,20 @@ def test_missing_tesseract_language_stops_the_run(archive_home: ArchiveHome) -> 
 
 def test_missing_survey_language_stops_the_run(archive_home: ArchiveHome) -> None:
     archive_home.config.write_text("ocr:\n  survey_language: xyz\n", encoding="utf-8")
+    scan = make_scan(archive_home.inbox / "a.jpg", ["ПЕТРОВ"], font_px=24)
+    dropped = scan.read_bytes()
     result = archive_home.invoke("run")
     assert result.exit_code == 2
     assert result.stderr.startswith("archive-ingest: error: pipeline.yaml: ocr.survey_language: tesseract has no data")
+    assert scan.read_bytes() == dropped and not archive_home.catalog.exists()
+
+
+def test_an_empty_inbox_checks_no_engine(archive_home: ArchiveHome) -> None:
+    """Nothing to read, nothing to check: an empty inbox is done at once, whatever the OCR set-up."""
+    archive_home.config.write_text("ocr:\n  survey_language: xyz\n", encoding="utf-8")
+    result = archive_home.invoke("run")
+    assert result.exit_code == 0
+    assert "ingested 0, duplicates 0, quarantined 0, failed 0" in result.stderr
 
 
 def test_missing_inbox_is_a_usage_error(archive_home: ArchiveHome) -> None:

@@ -48,7 +48,7 @@ from conftest import ArchiveHome, new_home
 from scanmaker import make_scan, truncate
 
 SCRIPT = Path(sys.executable).with_name("archive-ingest")
-STAGES_NO_OCR = ["fixity", "identify", "similar", "exif", "extract", "provenance", "flags", "file"]
+STAGES_NO_OCR = ["fixity", "identify", "similar", "exif", "extract", "provenance", "flags", "access", "file"]
 STAGES_OCR = ["fixity", "identify", "exif", "ocr", "extract", "provenance", "flags", "file"]
 HOOK_POINTS = [f"after_{stage}" for stage in STAGES_NO_OCR] + ["after_commit", "between_removals"]
 SLOW = os.environ.get("ARCHIVE_INGEST_SLOW") == "1"
@@ -105,7 +105,13 @@ def check_archive(dropped: Dropped, *, complete: bool) -> list[dict[str, Any]]:
         assert sha256(path.read_bytes()) == record["file"]["sha256"]
         assert record["file"]["path"].startswith("quarantine/" if record["kind"] == "quarantined" else "originals/")
         referenced.add(record["file"]["path"])
-        for extra in (record["ocr"].get("words_path"), record["source"].get("caption_path")):
+        derivatives = record.get("derivatives") or {}
+        for extra in (
+            record["ocr"].get("words_path"),
+            record["source"].get("caption_path"),
+            derivatives.get("access_path"),
+            derivatives.get("thumbnail_path"),
+        ):
             if extra:
                 assert (home.archive / extra).is_file(), f"record {record['id']} points at missing {extra}"
                 referenced.add(extra)
@@ -439,3 +445,16 @@ def test_next_run_removes_temp_files_and_adopts_or_reports_orphans(tmp_path: Pat
     assert summary.problems == [
         "originals/ff/ffffffffffffffff.jpg: filed by an interrupted run, but no record and no inbox copy; left in place"
     ]
+
+
+def test_a_worker_killed_stops_the_run_and_nothing_is_lost(tmp_path: Path) -> None:
+    """An out-of-memory kill of one worker process: the run commits what is done and stops with exit 1."""
+    dropped = make_home(tmp_path / "home", STAGES_NO_OCR, batch_size=1, images=8)
+    process = start_run(dropped.home, "in_worker:2")  # a worker dies as it starts its second file
+    code, stderr = finish(process)
+
+    assert code == 1, stderr
+    assert "a worker process died" in stderr and "the run stops here" in stderr
+    check_archive(dropped, complete=False)
+    assert dropped.home.inbox_files(), "the files not yet read wait in the inbox"
+    run_to_completion(dropped)

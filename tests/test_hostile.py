@@ -21,14 +21,14 @@ from typing import Any, BinaryIO
 import pytest
 from PIL import Image
 
-from archive_ingest import pipeline
+from archive_ingest import pipeline, workers
 from archive_ingest.pipeline import RunSummary
 from archive_ingest.stages import discover, file, identify
 from conftest import ArchiveHome, new_home
 from scanmaker import make_bomb_png, make_scan
 from test_exif import FULL, ifd0_entry, patched, tiff_start
 
-NO_OCR = "stages: [fixity, identify, exif, extract, provenance, flags, file]\n"
+NO_OCR = "stages: [fixity, identify, exif, extract, provenance, flags, access, file]\n"
 
 
 @pytest.fixture
@@ -282,7 +282,7 @@ def test_file_growing_while_it_is_read_is_skipped_and_taken_next_run(
 ) -> None:
     growing = small_scan(home.inbox / "growing.jpg", "GROWING")
     small_scan(home.inbox / "done.jpg", "DONE")
-    real_fixity = pipeline.STAGES["fixity"]
+    real_fixity = workers.PER_FILE_STAGES["fixity"]
 
     def fixity_while_a_writer_appends(record: Any, ctx: Any) -> Any:
         result = real_fixity(record, ctx)
@@ -291,7 +291,7 @@ def test_file_growing_while_it_is_read_is_skipped_and_taken_next_run(
                 handle.write(b"\x00" * 1000)
         return result
 
-    monkeypatch.setitem(pipeline.STAGES, "fixity", fixity_while_a_writer_appends)
+    monkeypatch.setitem(workers.PER_FILE_STAGES, "fixity", fixity_while_a_writer_appends)
     size = growing.stat().st_size
     summary = pipeline.run(home.settings())
 
@@ -303,7 +303,7 @@ def test_file_growing_while_it_is_read_is_skipped_and_taken_next_run(
     assert home.inbox_files() == ["growing.jpg"]
     assert len(archive_files(home, "originals")) == 1  # its copy was rolled back
 
-    monkeypatch.setitem(pipeline.STAGES, "fixity", real_fixity)
+    monkeypatch.setitem(workers.PER_FILE_STAGES, "fixity", real_fixity)
     summary = pipeline.run(home.settings())
     assert summary.problems == []
     assert sorted(records_by_name(home)) == ["done.jpg", "growing.jpg"]

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from archive_ingest.record import (
+    Derivatives,
     Event,
     EventType,
     ExifInfo,
@@ -92,6 +93,9 @@ def full_record() -> Record:
             ),
         ],
         links=[Link(LinkType.DISTINCT_FROM, "0123456789abcdef")],
+        derivatives=Derivatives(
+            "derivatives/6e/6ee92d55c62a3416.access.jpg", "derivatives/6e/6ee92d55c62a3416.thumb.jpg"
+        ),
     )
 
 
@@ -110,6 +114,22 @@ def test_ocr_words_stay_out_of_the_catalog_json() -> None:
     record.ocr.words = [OcrWord("ТЕН", 93.0, (10, 20, 90, 40))]
     assert "words" not in record.to_json()["ocr"]
     assert record.to_json() == full_record().to_json()
+
+
+def test_access_copy_bytes_stay_out_of_the_catalog_json() -> None:
+    record = full_record()
+    record.derivatives.access_jpeg = b"\xff\xd8 access"
+    record.derivatives.thumbnail_jpeg = b"\xff\xd8 thumb"
+    assert record.to_json() == full_record().to_json()
+    assert set(record.to_json()["derivatives"]) == {"access_path", "thumbnail_path"}
+
+
+def test_record_from_before_access_copies_loads_with_none() -> None:
+    data = full_record().to_json()
+    del data["derivatives"]
+    record = Record.from_json(data)
+    assert record.derivatives == Derivatives()
+    assert record.to_json()["derivatives"] == {"access_path": None, "thumbnail_path": None}
 
 
 def test_enums_serialise_as_plain_strings() -> None:

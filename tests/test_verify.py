@@ -51,8 +51,9 @@ def flip_bit(path: Path, offset: int) -> None:
 def test_an_intact_archive_is_all_well_and_every_record_gets_an_event(home: ArchiveHome) -> None:
     before = home.catalog_records()
     files = sum(
-        1 + bool(r["source"]["caption_path"]) + bool(r["ocr"]["words_path"]) for r in before
-    )  # originals, captions, words: every one referenced once here, plus one sidecar each
+        1 + bool(r["source"]["caption_path"]) + bool(r["ocr"]["words_path"]) + 2 * bool(r["derivatives"]["access_path"])
+        for r in before
+    )  # originals, captions, words, access copies and thumbnails: each referenced once, plus one sidecar each
     result = invoke(home)
     assert result.exit_code == 0, result.output
     assert result.stdout == ""

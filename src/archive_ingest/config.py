@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import ConfigError
 
@@ -21,7 +21,7 @@ CONFIG_FILENAME = "pipeline.yaml"
 #: Every stage the pipeline knows, in the order a sensible pipeline runs them.
 #: `pipeline.py` maps each name to its module; `fixity` must come first (nothing is
 #: read before the bytes are hashed) and `file` last (nothing changes after filing).
-KNOWN_STAGES = ("fixity", "identify", "similar", "exif", "ocr", "extract", "provenance", "flags", "file")
+KNOWN_STAGES = ("fixity", "identify", "similar", "exif", "ocr", "extract", "provenance", "flags", "access", "file")
 DEFAULT_STAGES = list(KNOWN_STAGES)
 
 DEFAULT_EXTENSIONS = [".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp"]
@@ -105,6 +105,26 @@ class ProvenanceSettings(_Section):
     commentary: str | None = "Koryo Tours"
 
 
+class AccessSettings(_Section):
+    """Access copies (`stages/access.py`): the JPEGs that may leave the archive, credit embedded.
+
+    The originals are never touched; these sizes only decide what is derived from them.
+    """
+
+    long_edge: Annotated[int, Field(ge=64, le=20_000)] = 1600
+    """Long edge in pixels of the access copy (a smaller original is not enlarged)."""
+    thumbnail_edge: Annotated[int, Field(ge=16, le=2000)] = 320
+    """Long edge in pixels of the thumbnail."""
+    quality: Annotated[int, Field(ge=1, le=95)] = 85
+    """JPEG quality of both (above 95 Pillow's encoder only grows the file)."""
+
+    @model_validator(mode="after")
+    def _thumbnail_not_larger(self) -> AccessSettings:
+        if self.thumbnail_edge > self.long_edge:
+            raise ValueError(f"thumbnail_edge {self.thumbnail_edge} is larger than long_edge {self.long_edge}")
+        return self
+
+
 class CatalogSettings(_Section):
     batch_size: Annotated[int, Field(ge=1, le=10_000)] = 25
 
@@ -126,6 +146,7 @@ class Settings(_Section):
     ocr: OcrSettings = Field(default_factory=OcrSettings)
     flags: FlagSettings = Field(default_factory=FlagSettings)
     provenance: ProvenanceSettings = Field(default_factory=ProvenanceSettings)
+    access: AccessSettings = Field(default_factory=AccessSettings)
     catalog: CatalogSettings = Field(default_factory=CatalogSettings)
     places: PlaceSettings = Field(default_factory=PlaceSettings)
 

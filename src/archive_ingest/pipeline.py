@@ -39,11 +39,14 @@ from __future__ import annotations
 
 import logging
 import os
+import pickle
+import sqlite3
 import tempfile
 import time
 import warnings
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Container, Generator
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -53,34 +56,28 @@ from . import recovery
 from .catalog import Catalog
 from .config import Settings
 from .context import RunContext, utc_now
-from .errors import ConfigError
+from .errors import CatalogError, ConfigError
 from .record import EventType, FlagCode, Outcome, Record, ReviewStatus
-from .stages import discover, exif, extract, file, fixity, flags, identify, ocr, provenance, similar
+from .stages import discover, file, fixity, flags, ocr, similar
 from .stages.discover import Drop, one_line
 from .text.places import Gazetteer
+from .workers import PER_FILE_STAGES, Job, Prepared, Stage, note_warnings, prepare_in_order, prepare_in_workers
 
 log = logging.getLogger(__name__)
 
-Stage = Callable[[Record, RunContext], Record]
-
-STAGES: dict[str, Stage] = {
-    "fixity": fixity.run,
-    "identify": identify.run,
+#: Stages run in the main process, in the order files were found (see `workers`): they
+#: compare a record with the catalog and the run so far, or write to the archive.
+ORDERED_STAGES: dict[str, Stage] = {
     "similar": similar.run,
-    "exif": exif.run,
-    "ocr": ocr.run,
-    "extract": extract.run,
-    "provenance": provenance.run,
     "flags": flags.run,
     "file": file.run,
 }
 
+STAGES: dict[str, Stage] = {**PER_FILE_STAGES, **ORDERED_STAGES}
+
 #: Stages that need set-up before the first file (and may stop the run, e.g. tesseract
 #: missing), keyed by stage name.
 OPENERS: dict[str, Callable[[RunContext], None]] = {"ocr": ocr.open_stage}
-
-#: Stages that read the picture's content: skipped for a file that was quarantined.
-CONTENT_STAGES = frozenset({"exif", "ocr", "extract"})
 
 Progress = Callable[[str, int, int], None]
 
@@ -108,9 +105,16 @@ class RunSummary:
     pending_review: int = 0
     """Records in the catalog waiting for review after the run."""
     elapsed_seconds: float = 0.0
+    workers: int = 1
+    """Processes that read the files (1: this one)."""
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+    """Time spent in each stage, summed over files and workers."""
     interrupted: bool = False
     stopped: str | None = None
     """Why the run stopped before the end (a full disk), or None; what was done is committed."""
+
+    def add_seconds(self, stage: str, seconds: float) -> None:
+        self.stage_seconds[stage] = self.stage_seconds.get(stage, 0.0) + seconds
 
     def escape_lines(self) -> None:
         """Make every message one line, whatever the file names hold (newlines, controls)."""
@@ -124,8 +128,17 @@ class _RunStopped(Exception):
     """The run cannot go on (a full disk); carries the one-line reason."""
 
 
-def run(settings: Settings, *, now: Callable[[], datetime] = utc_now, progress: Progress | None = None) -> RunSummary:
+def run(
+    settings: Settings,
+    *,
+    now: Callable[[], datetime] = utc_now,
+    progress: Progress | None = None,
+    workers: int = 1,
+) -> RunSummary:
     """Process everything in the inbox.
+
+    `workers` > 1 runs the per-file stages (reading, OCR) in that many worker processes;
+    the records are the same as with 1 (see `workers`).
 
     Raises:
         ConfigError: the inbox is missing or the archive is not writable.
@@ -141,27 +154,34 @@ def run(settings: Settings, *, now: Callable[[], datetime] = utc_now, progress: 
         settings.paths.catalog, "archive-ingest run", now(), backups=catalog_module.BACKUP_COUNT
     ) as catalog:
         orphans = recovery.clean_leftovers(ctx, catalog)
-        if "similar" in settings.stages:
-            # New photos are compared with the catalog's: index its hashes once per run.
-            ctx = replace(ctx, similarity=similar.SimilarityIndex.from_records(catalog.all()))
-        for name in settings.stages:
-            if name in OPENERS:
-                OPENERS[name](ctx)
         found = discover.find_drops(ctx)
         summary.problems.extend(found.problems)
+        if found.drops:
+            # Set-up that costs time (a tesseract check, the catalog's hashes) only when
+            # there is something to ingest: an empty inbox is done in a moment.
+            for name in settings.stages:
+                if name in OPENERS:
+                    OPENERS[name](ctx)
+            if "similar" in settings.stages:
+                # New photos are compared with the catalog's: its hashes are indexed once per
+                # run, when the first new photo comes (a run of known files never reads them).
+                ctx = replace(ctx, similarity=similar.SimilarityIndex(catalog.documents))
         ctx.captions.update({drop.image: drop.caption for drop in found.drops if drop.caption})
         batch = _Batch(ctx, catalog, summary, found.drops, hook)
+        summary.workers = _worker_count(workers, len(found.drops), now)
+        jobs = _jobs(found.drops, batch, summary.workers)
         try:
-            for index, drop in enumerate(found.drops):
+            for index, (drop, prepared) in enumerate(jobs):
                 if progress:
                     progress(drop.image, index, len(found.drops))
-                batch.process(drop)
+                batch.process(drop, prepared)
                 if len(batch) >= settings.catalog.batch_size:
                     batch.commit()
             batch.commit()
         except KeyboardInterrupt:
             # Files already filed and verified are committed; the file in hand was rolled
             # back and stays in the inbox. A second Ctrl-C must not cut this commit short.
+            jobs.close()
             try:
                 with recovery.sigint_held():
                     batch.commit()
@@ -169,8 +189,11 @@ def run(settings: Settings, *, now: Callable[[], datetime] = utc_now, progress: 
                 pass  # a second Ctrl-C during that commit: it is done, and we are stopping anyway
             summary.interrupted = True
         except _RunStopped as stop:
+            jobs.close()
             batch.commit()
             summary.stopped = str(stop)
+        finally:
+            jobs.close()
         if not summary.interrupted and summary.stopped is None:
             _settle_manifests(ctx, found.manifests, summary)
             notes, problems = recovery.settle_orphans(ctx, catalog, orphans, batch.seen_ids)
@@ -178,10 +201,47 @@ def run(settings: Settings, *, now: Callable[[], datetime] = utc_now, progress: 
             summary.problems.extend(problems)
         if progress:
             progress("", len(found.drops), len(found.drops))
+        _refresh_search_index(settings.paths.catalog)
         summary.pending_review = catalog.count_review(ReviewStatus.PENDING)
     summary.elapsed_seconds = time.monotonic() - started
     summary.escape_lines()
     return summary
+
+
+def _refresh_search_index(catalog_path: Path) -> None:
+    """Leave the search index fresh: the next run's commits then splice the catalog file
+    instead of rewriting it through TinyDB, its questions ("is this file known?", "how many
+    wait for review?") need no parse of the catalog, and the next search starts at once.
+    A stale or missing index is rebuilt (seconds at 10k records, once); a fresh one costs
+    nothing. It is derived data: a failure is logged, never fatal.
+    """
+    if not catalog_path.exists():
+        return
+    from . import search_index
+
+    try:
+        if search_index.fresh_layout(catalog_path) is None:
+            search_index.rebuild(catalog_path)
+    except (CatalogError, OSError, sqlite3.Error) as exc:
+        log.warning("search index of %s not rebuilt: %s", catalog_path, exc)
+
+
+def _worker_count(asked: int, files: int, now: Callable[[], datetime]) -> int:
+    """Worker processes for this run: none (1) when there is at most one file to read."""
+    if asked <= 1 or files <= 1:
+        return 1
+    try:
+        pickle.dumps(now)  # a clock pinned by a test with a lambda cannot go to a worker
+    except (pickle.PicklingError, AttributeError, TypeError):
+        return 1
+    return min(asked, files)
+
+
+def _jobs(drops: list[Drop], batch: _Batch, workers: int) -> Generator[Job, None, None]:
+    if workers == 1:
+        return prepare_in_order(drops, batch.ctx, batch.known, batch.still_written)
+    known = frozenset(batch.catalog.ids())
+    return prepare_in_workers(drops, batch.ctx, known, batch.still_written, workers)
 
 
 def _check_paths(ctx: RunContext) -> None:
@@ -231,49 +291,69 @@ class _Batch:
         # A sidecar caption may serve two images (a.jpg and a.png); remove it from the
         # inbox only when the last of them is committed.
         self.caption_users = Counter(d.caption.file for d in drops if d.caption and d.caption.is_sidecar)
+        self.ordered_stages = [name for name in ctx.settings.stages if name in ORDERED_STAGES]
 
     def __len__(self) -> int:
         return len(self.records)
 
-    def process(self, drop: Drop) -> None:
+    @property
+    def known(self) -> Container[str]:
+        """Ids already in the catalog or in this batch (read live, as the run goes)."""
+        batch = self
+
+        class _Known:
+            def __contains__(self, record_id: object) -> bool:
+                return record_id in batch.records or record_id in batch.catalog
+
+        return _Known()
+
+    def process(self, drop: Drop, get_prepared: Callable[[], Prepared]) -> None:
+        """Finish `drop`: its per-file stages' result, then the ordered stages, in this process."""
         ctx = self.ctx
         record = discover.new_record(drop, ctx)
         try:
-            if self._still_written(drop, "before it was read"):
+            prepared = get_prepared()
+            record = prepared.record
+            for name, seconds in prepared.seconds.items():
+                self.summary.add_seconds(name, seconds)
+            for name in prepared.stages:
+                self.hook.reached(f"after_{name}")
+            self.seen_ids.add(record.id)
+            if self._is_known(record, drop):
                 return
-            for name in ctx.settings.stages:
-                if record.quarantined and name in CONTENT_STAGES:
-                    continue
+            if prepared.known:
+                raise RuntimeError(f"{record.id} was known when read but is not in the catalog")
+            for name in self.ordered_stages:
+                started = time.perf_counter()
                 with warnings.catch_warnings(record=True) as caught:
                     warnings.simplefilter("always")
-                    record = STAGES[name](record, ctx)
-                self._note_warnings(record, name, caught)
+                    record = ORDERED_STAGES[name](record, ctx)
+                note_warnings(record, ctx, name, caught)
+                self.summary.add_seconds(name, time.perf_counter() - started)
                 self.hook.reached(f"after_{name}")
-                if name == "fixity":
-                    self.seen_ids.add(record.id)
-                    if self._is_known(record, drop):
-                        return
-            if self._still_written(drop, "while it was filed"):
+            if self.still_written(drop, "while it was filed"):
                 self._roll_back(record)
                 return
+        except BrokenProcessPool as exc:
+            raise _RunStopped(f"{drop.image}: a worker process died ({exc}); the run stops here") from exc
         except file.DiskFull as exc:
             self._roll_back(record)
             raise _RunStopped(f"{drop.image}: {exc}; the run stops here, the file is left in the inbox") from exc
         except file.FilingError as exc:
             self._roll_back(record)
-            if not self._still_written(drop, "while it was filed"):  # the copy differs because it grew
+            if not self.still_written(drop, "while it was filed"):  # the copy differs because it grew
                 self.summary.failed.append(f"{drop.image}: {exc}; left in the inbox")
             return
         except OSError as exc:
             self._roll_back(record)
-            if not self._still_written(drop, "while it was read"):
+            if not self.still_written(drop, "while it was read"):
                 self.summary.failed.append(f"{drop.image}: cannot read: {exc.strerror or exc}; left in the inbox")
             return
         except KeyboardInterrupt:
             self._roll_back(record)
             raise
         except Exception as exc:
-            log.exception("internal error on %s", one_line(drop.image))
+            log.error("internal error on %s", one_line(drop.image), exc_info=exc)
             self._roll_back(record)
             self.summary.failed.append(f"{drop.image}: internal error ({exc!r}); left in the inbox")
             return
@@ -282,25 +362,7 @@ class _Batch:
         (self.summary.quarantined if record.quarantined else self.summary.ingested).append(record.id)
         self.summary.flags.update(flag.code.value for flag in record.flags)
 
-    def _note_warnings(self, record: Record, stage: str, caught: list[warnings.WarningMessage]) -> None:
-        """Pillow's warnings about this file's bytes become an event on its record.
-
-        (e.g. "Tag data larger than file" for a forged EXIF length): data about the file,
-        not noise on the terminal. Other warnings are passed on unchanged.
-        """
-        details: list[str] = []
-        for warning in caught:
-            if f"{os.sep}PIL{os.sep}" in warning.filename:
-                text = one_line(f"{warning.category.__name__}: {warning.message}")
-                if text not in details:
-                    details.append(text)
-            else:
-                warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
-        if details:
-            detail = f"Pillow, reading the file in the {stage} stage: " + "; ".join(details[:5])
-            record.add_event(EventType.VALIDATION, self.ctx.timestamp(), self.ctx.agent(), Outcome.WARNING, detail)
-
-    def _still_written(self, drop: Drop, when: str) -> bool:
+    def still_written(self, drop: Drop, when: str) -> bool:
         """True (and a message) when the file's size or mtime changed since discovery."""
         if drop.size < 0:
             return False
@@ -321,7 +383,8 @@ class _Batch:
         if not record.id or record.id in self.records or record.id in self.catalog:
             return
         paths = [self.ctx.archive / file.archive_name(record)]
-        paths.append(self.ctx.archive / f"derivatives/{record.id[:2]}/{record.id}.words.json")
+        paths.append(self.ctx.archive / file.words_path(record.id))
+        paths.extend(self.ctx.archive / path for path in file.access_paths(record.id))
         for path in paths:
             try:
                 path.unlink(missing_ok=True)

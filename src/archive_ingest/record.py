@@ -68,6 +68,7 @@ class EventType(StrEnum):
     OCR = "ocr"
     CAPTION = "caption"
     DUPLICATE_DROP = "duplicate drop"
+    CREATION = "creation"  # PREMIS "creation": a new object made from the original (the access copies)
     QUARANTINE = "quarantine"
     REVIEW = "review"
     EDIT = "edit"
@@ -176,6 +177,22 @@ class OcrResult:
     words: list[OcrWord] = field(default_factory=list, metadata={"transient": True})
     """Word-level results while the record is in the pipeline; filed to `words_path`,
     never stored in the catalog (a few KB per record would bloat it)."""
+
+
+@dataclass
+class Derivatives:
+    """Files made from the original for use outside the archive; the original stays as dropped."""
+
+    access_path: str | None = None
+    """The access copy (JPEG, upright, credit and rights embedded), relative to `archive/`;
+    null when none was made (quarantined, the stage off, a record older than access copies)."""
+    thumbnail_path: str | None = None
+    """The thumbnail (JPEG, likewise credited), relative to `archive/`; null when none was made."""
+    access_jpeg: bytes | None = field(default=None, metadata={"transient": True})
+    """The access copy's bytes while the record is in the pipeline; filed to `access_path`
+    by the file stage, never stored in the catalog."""
+    thumbnail_jpeg: bytes | None = field(default=None, metadata={"transient": True})
+    """The thumbnail's bytes while the record is in the pipeline; filed to `thumbnail_path`."""
 
 
 @dataclass
@@ -297,6 +314,7 @@ class Record:
     review: Review = field(default_factory=Review)
     events: list[Event] = field(default_factory=list)
     links: list[Link] = field(default_factory=list)
+    derivatives: Derivatives = field(default_factory=Derivatives)
 
     # -- helpers used by stages ----------------------------------------------------
     def add_flag(self, code: FlagCode, detail: str) -> None:
@@ -333,7 +351,10 @@ class Record:
     def to_json(self) -> dict[str, Any]:
         """The record contract's JSON object (plain str/int/float/list/dict/None)."""
         data = asdict(self)
-        data["ocr"].pop("words", None)  # transient: filed beside the record, not in the catalog
+        # Transient fields (metadata "transient"): filed beside the record, not in the catalog.
+        data["ocr"].pop("words", None)
+        data["derivatives"].pop("access_jpeg", None)
+        data["derivatives"].pop("thumbnail_jpeg", None)
         # StrEnum values are str subclasses; make them plain strings so every JSON
         # encoder (and TinyDB's) sees ordinary values.
         plain: dict[str, Any] = _plain(data)
@@ -370,6 +391,7 @@ class Record:
                 for e in data.get("events") or []
             ],
             links=[Link(LinkType(link["type"]), link["id"]) for link in data.get("links") or []],
+            derivatives=_build(Derivatives, _persistent(Derivatives, data.get("derivatives") or {})),
         )
 
 
@@ -382,6 +404,12 @@ def _review_from_json(data: dict[str, Any]) -> Review:
     review: Review = _build(Review, data)
     review.status = ReviewStatus(review.status)
     return review
+
+
+def _persistent(cls: Any, data: dict[str, Any]) -> dict[str, Any]:
+    """`data` without the keys of `cls`'s transient fields: they are never read from JSON."""
+    transient = {f.name for f in fields(cls) if f.metadata.get("transient")}
+    return {key: value for key, value in data.items() if key not in transient}
 
 
 def _build(cls: Any, data: dict[str, Any]) -> Any:

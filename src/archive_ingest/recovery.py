@@ -2,9 +2,10 @@
 
 What a run killed at any moment can leave behind, and how the next run (holding the
 catalog lock) puts it right:
-- temp files of a copy, a record sidecar or a catalog write cut short: removed first
-  (`clean_leftovers`);
-- an original (or OCR words) filed under its record id whose record was never committed:
+- temp files of a copy, an OCR words file, an access copy or thumbnail (`.access.*.tmp`),
+  a record sidecar or a catalog write cut short: removed first (`clean_leftovers`);
+- an original (or its OCR words, access copy or thumbnail) filed under its record id whose
+  record was never committed:
   adopted when its inbox file is processed again (`stages.file.copy_verified` finds the
   same bytes in place), or, at the end of a full run, removed if its bytes were seen in
   the inbox and not filed, and reported and kept if they were not seen (it may be the

@@ -9,19 +9,22 @@ file and what is wrong. What is checked, per catalog record:
   caption file an event says was filed for the record (a duplicate drop's caption); caption
   files are content-addressed (`captions/ab/<sha256>.txt`), so their name is their hash;
 - the OCR words (`ocr.words_path`): the file exists and parses as a words list;
+- the access copy and thumbnail (`derivatives.access_path`, `thumbnail_path`): each exists
+  and decodes as a JPEG (derivatives, re-made at will, so no hash is recorded for them);
 - the record sidecar (`records/ab/<id>.json`, see `catalog_files.py`): it exists and holds the
   same record as the catalog.
 
 Then every file under `archive/` that nothing references is `Unexpected`, except the
 catalog and its companions (lock, holder, backups, search index, temp files of a write)
-and `README.md`. `fast=True` checks sizes only (no hashing; sidecars and words files are
-only checked to exist). Each record checked gets a `fixity check` event (success, or
-failure naming its problems), committed under the writer lock, which is held for the
+and `README.md`. `fast=True` checks sizes only (no hashing; sidecars, words files and
+access copies are only checked to exist). Each record checked gets a `fixity check` event
+(success, or failure naming its problems), committed under the writer lock, which is held for the
 whole audit so the catalog cannot change under it.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -29,6 +32,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path, PurePosixPath
+
+from PIL import Image
 
 from . import catalog as catalog_module
 from .config import Settings
@@ -43,6 +48,10 @@ PURPOSE = "archive-ingest verify"
 #: the event that filed them: "... (filed as captions/ab/<sha256>.txt)".
 _FILED_CAPTION = re.compile(r"filed as (captions/[0-9a-f]{2}/[0-9a-f]{64}\.(?:txt|csv))")
 _CONTENT_ADDRESSED = re.compile(r"^[0-9a-f]{64}$")
+
+#: Record keys added to the contract after archives were first written, with the value a
+#: record read without them has: a sidecar that lacks one still holds the same record.
+ADDED_LATER: dict[str, object] = {"derivatives": {"access_path": None, "thumbnail_path": None}}
 
 
 class VerificationFailed(IngestError):
@@ -256,6 +265,10 @@ def _references(records: list[Record], archive: Path, sidecar_dir: Path, fast: b
             add(archive / caption, record.id, _Reference("caption", expected))
         if record.ocr.words_path:
             add(archive / record.ocr.words_path, record.id, _Reference("OCR words", check=_words_problem))
+        derivatives = record.derivatives
+        for path, what in ((derivatives.access_path, "access copy"), (derivatives.thumbnail_path, "thumbnail")):
+            if path:
+                add(archive / path, record.id, _Reference(what, check=_jpeg_problem))
         sidecar = catalog_module.sidecar_path(sidecar_dir, record.id)
         what = "record sidecar; written again from the catalog by this check"
         add(sidecar, record.id, _Reference(what, check=_sidecar_check(record)))
@@ -300,6 +313,18 @@ def _words_problem(data: bytes) -> str | None:
     return None
 
 
+def _jpeg_problem(data: bytes) -> str | None:
+    """What is wrong with an access copy or thumbnail: not a JPEG, or not decodable to the end."""
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            if image.format != "JPEG":
+                return f"not a JPEG but {image.format}"
+            image.load()
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+        return f"does not decode as a JPEG: {exc}"
+    return None
+
+
 def _sidecar_check(record: Record) -> Callable[[bytes], str | None]:
     def check(data: bytes) -> str | None:
         try:
@@ -309,6 +334,9 @@ def _sidecar_check(record: Record) -> Callable[[bytes], str | None]:
         expected = record.to_json()
         if not isinstance(stored, dict):
             return "the record sidecar is not a JSON object"
+        for key, empty in ADDED_LATER.items():
+            if key not in stored and expected.get(key) == empty:
+                stored[key] = empty  # written before the key existed: the same record
         if stored == expected:
             return None
         differing = sorted(key for key in expected.keys() | stored.keys() if stored.get(key) != expected.get(key))

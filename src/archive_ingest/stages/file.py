@@ -7,6 +7,8 @@ Layout (paths relative to `archive/`):
   stays in `source.filename`);
 - `quarantine/ab/abcdef0123456789.jpg`: files that could not be read safely;
 - `derivatives/ab/<id>.words.json`: the words OCR read, with confidence and box;
+- `derivatives/ab/<id>.access.jpg` / `<id>.thumb.jpg`: the access copy and thumbnail the
+  `access` stage rendered (credited JPEGs to hand out; see `stages/access.py`);
 - `captions/ab/<sha256>.txt` / `.csv`: caption sidecars and manifests, bit for bit (cp1251
   stays cp1251), content-addressed so the same caption file is stored once.
 
@@ -40,6 +42,7 @@ _SAFE_SUFFIX = re.compile(r"^\.[a-z0-9]{1,8}$")
 #: killed run is removed by the next run (see `pipeline`).
 TEMP_PREFIX = ".filing."
 WORDS_TEMP_PREFIX = ".words."
+ACCESS_TEMP_PREFIX = ".access."
 
 
 class FilingError(OSError):
@@ -122,18 +125,59 @@ def copy_verified(source: Path, target: Path, sha256: str) -> bool:
     return True
 
 
+def words_path(record_id: str) -> str:
+    """Where the OCR words of a record go, relative to `archive/`."""
+    return f"derivatives/{record_id[:2]}/{record_id}.words.json"
+
+
+def access_paths(record_id: str) -> tuple[str, str]:
+    """Where the access copy and the thumbnail of a record go, relative to `archive/`."""
+    folder = f"derivatives/{record_id[:2]}"
+    return f"{folder}/{record_id}.access.jpg", f"{folder}/{record_id}.thumb.jpg"
+
+
 def file_words(record: Record, ctx: RunContext) -> str:
     """Write the OCR words beside the record (`derivatives/ab/<id>.words.json`); returns its path.
 
     Raises:
         FilingError: the file could not be written.
     """
-    relative = f"derivatives/{record.id[:2]}/{record.id}.words.json"
+    relative = words_path(record.id)
     words = [{"text": w.text, "confidence": w.confidence, "box": list(w.box)} for w in record.ocr.words]
     payload = json.dumps({"id": record.id, "words": words}, ensure_ascii=False, indent=1).encode("utf-8")
-    target = ctx.archive / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp_name = tempfile.mkstemp(prefix=WORDS_TEMP_PREFIX, suffix=".tmp", dir=target.parent)
+    _write_atomic(ctx.archive / relative, payload, WORDS_TEMP_PREFIX, "the OCR words")
+    return relative
+
+
+def file_access_copies(record: Record, ctx: RunContext) -> tuple[str, str]:
+    """Write the access copy and thumbnail the `access` stage rendered; returns their paths.
+
+    Raises:
+        FilingError: a file could not be written.
+    """
+    access, thumbnail = access_paths(record.id)
+    for relative, payload, what in (
+        (access, record.derivatives.access_jpeg, "the access copy"),
+        (thumbnail, record.derivatives.thumbnail_jpeg, "the thumbnail"),
+    ):
+        if payload is None:
+            raise FilingError(f"{ctx.archive / relative}: {what} was not rendered")
+        _write_atomic(ctx.archive / relative, payload, ACCESS_TEMP_PREFIX, what)
+    return access, thumbnail
+
+
+def _write_atomic(target: Path, payload: bytes, prefix: str, what: str) -> None:
+    """Write `payload` to a temp file beside `target`, fsync, rename it into place.
+
+    Raises:
+        DiskFull: no space left (no partial file is left).
+        FilingError: the file could not be written (no partial file is left).
+    """
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle, temp_name = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=target.parent)
+    except OSError as exc:
+        raise _write_failed(target, what, exc) from exc
     try:
         with os.fdopen(handle, "wb") as temp:
             temp.write(payload)
@@ -142,8 +186,7 @@ def file_words(record: Record, ctx: RunContext) -> str:
         os.replace(temp_name, target)
     except OSError as exc:
         Path(temp_name).unlink(missing_ok=True)
-        raise _write_failed(target, "the OCR words", exc) from exc
-    return relative
+        raise _write_failed(target, what, exc) from exc
 
 
 def run(record: Record, ctx: RunContext) -> Record:
@@ -163,6 +206,9 @@ def run(record: Record, ctx: RunContext) -> Record:
         record.source.caption_path = file_caption(caption, ctx)
     if record.ocr.words:
         record.ocr.words_path = file_words(record, ctx)
+    derivatives = record.derivatives
+    if derivatives.access_jpeg is not None and derivatives.thumbnail_jpeg is not None:
+        derivatives.access_path, derivatives.thumbnail_path = file_access_copies(record, ctx)
     record.add_event(
         EventType.QUARANTINE if record.quarantined else EventType.INGESTION,
         ctx.timestamp(),

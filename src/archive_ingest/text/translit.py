@@ -23,6 +23,10 @@ Standards (decisions a user should know):
   each word, and of each part of a hyphenated word, upper case, the rest lower case. A
   Latin word in mixed case (`McLeod`) is left as written.
 - Characters of other scripts (hanja, digits, punctuation) pass through unchanged.
+
+`to_ascii` is the same romanisation for running text that must be ASCII (EXIF text tags):
+case kept, typographic punctuation folded (`—` -> `-`, `«»` -> `"`, `№` -> `No.`),
+accents dropped, and any other character (hanja, emoji) left out.
 """
 
 from __future__ import annotations
@@ -52,6 +56,41 @@ def to_latin(name: str) -> str:
     if len(hangul_words) == 1 and _is_hangul_word(text) and 2 <= len(text) <= 4:
         return " ".join(_title(part) for part in _korean_name(text))
     return " ".join(_title(_romanise_word(word)) for word in _WORD.findall(text))
+
+
+#: Typographic punctuation and symbols with an ASCII spelling (the rest of non-ASCII is dropped).
+_ASCII_PUNCTUATION = str.maketrans(
+    {
+        "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2015": "-", "\u2212": "-",
+        "\u00ab": '"', "\u00bb": '"', "\u201c": '"', "\u201d": '"', "\u201e": '"',
+        "\u2018": "'", "\u2019": "'", "\u201a": "'",
+        "\u2116": "No.", "\u00a9": "(c)", "\u2026": "...", "\u00a0": " ",
+    }
+)
+_SPACES = re.compile(r"\s+")
+
+
+def to_ascii(text: str) -> str:
+    """Running text romanised to printable ASCII, case kept (standards in the module docstring).
+
+    For fields that cannot hold anything else (EXIF ASCII tags); "" when nothing is left.
+
+    >>> to_ascii("Все фото — собственность Посольства России в КНДР")
+    'Vse foto - sobstvennost Posolstva Rossii v KNDR'
+    """
+    words = []
+    for word in _WORD.findall(unicodedata.normalize("NFC", text)):
+        if _CYRILLIC.search(word):
+            # iuliia keeps the case of each letter, so an all-capital ТЁН would be TYoN.
+            shout = word.isupper() and sum(ch.isalpha() for ch in word) > 1
+            word = str(iuliia.WIKIPEDIA.translate(word.lower() if shout else word))
+            word = word.upper() if shout else word
+        elif _HANGUL.search(word):
+            word = _romanise_hangul(word)
+        words.append(word.translate(_ASCII_PUNCTUATION))
+    folded = unicodedata.normalize("NFKD", " ".join(words)).encode("ascii", "ignore").decode("ascii")
+    printable = "".join(ch if ch.isprintable() else " " for ch in folded)
+    return _SPACES.sub(" ", printable).strip()
 
 
 def _is_hangul_word(word: str) -> bool:

@@ -1,0 +1,79 @@
+"""`run --workers N`: the same records as one process, and work never done twice."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+from archive_ingest import pipeline
+from conftest import ArchiveHome, draw_batch, new_home
+from scanmaker import make_scan
+
+# A time budget no file reaches: which candidates the reader tries then depends on the
+# image only, not on how busy the machine is, so two runs can be compared exactly.
+UNHURRIED = "ocr:\n  time_budget_seconds: 1000\n"
+
+
+def without_times(value: Any) -> Any:
+    """The record with event times removed (two runs happen at different moments)."""
+    if isinstance(value, dict):
+        return {key: without_times(item) for key, item in value.items() if key not in {"at", "ingested_at"}}
+    if isinstance(value, list):
+        return [without_times(item) for item in value]
+    return value
+
+
+def archived_files(home: ArchiveHome) -> list[str]:
+    skip = {"catalog.json", "catalog.json.lock", "catalog.json.search.sqlite"}
+    return sorted(
+        p.relative_to(home.archive).as_posix()
+        for p in home.archive.rglob("*")
+        if p.is_file() and p.name not in skip and ".bak" not in p.name
+    )
+
+
+def test_two_workers_give_the_same_records_as_one(tmp_path: Path) -> None:
+    homes = {}
+    for workers in ("1", "2"):
+        home = new_home(tmp_path / f"workers{workers}", UNHURRIED)
+        draw_batch(home.inbox)
+        result = home.invoke("run", "--workers", workers)
+        assert result.exit_code == 0, result.output
+        homes[workers] = (home, result.output)
+
+    one, two = homes["1"][0], homes["2"][0]
+    records_one = {r["id"]: without_times(r) for r in one.catalog_records()}
+    records_two = {r["id"]: without_times(r) for r in two.catalog_records()}
+    assert len(records_one) == 9  # 5 readable scans, 4 quarantined; the duplicate joins its original
+    assert records_two == records_one
+    # The same files filed (originals, quarantine, captions, derivatives, sidecars), the same left.
+    assert archived_files(two) == archived_files(one)
+    assert two.inbox_files() == one.inbox_files() == ["lonely.txt"]
+    summary_line = [line for line in homes["1"][1].splitlines() if line.startswith("ingested")]
+    assert summary_line and summary_line[0] in homes["2"][1].splitlines()
+
+
+def test_files_dropped_again_are_recognised_without_being_read_again(tmp_path: Path) -> None:
+    home = new_home(tmp_path / "home")
+    scans = [
+        make_scan(home.inbox / f"scan{i}.jpg", [name, "1921-1945"], font_px=28)
+        for i, name in enumerate(["ПЕТРОВ", "ИВАНОВ", "СИДОРОВ"])
+    ]
+    kept = tmp_path / "kept"
+    kept.mkdir()
+    for scan in scans:
+        shutil.copy2(scan, kept / scan.name)
+    first = pipeline.run(home.settings(), workers=2)
+    assert first.workers == 2 and len(first.ingested) == 3
+    assert first.stage_seconds["ocr"] > 0
+
+    for scan in scans:  # the user drops the same scans again
+        shutil.copy2(kept / scan.name, home.inbox / scan.name)
+    again = pipeline.run(home.settings(), workers=2)
+
+    assert sorted(again.already_archived) == ["scan0.jpg", "scan1.jpg", "scan2.jpg"]
+    assert again.ingested == [] and home.inbox_files() == []
+    # Only the hash was computed: no decoding, no EXIF, no OCR.
+    assert set(again.stage_seconds) == {"fixity"}
+
