@@ -11,6 +11,8 @@ APT_PACKAGES=(
   fonts-dejavu-core fonts-nanum   # the fonts the tests and sample scans are drawn with
   python3-venv
 )
+# The site tests run in a real headless browser (Debian's chromium and its driver).
+[ "${1:-}" = "--test" ] && APT_PACKAGES+=(chromium chromium-driver)
 
 missing=()
 for package in "${APT_PACKAGES[@]}"; do

@@ -33,6 +33,7 @@ COMMANDS = [
     ["verify"],
     ["catalog"],
     ["catalog", "rebuild"],
+    ["site"],
 ]
 
 

@@ -7,7 +7,6 @@ DESIGN.md: 0 done (flags and quarantined files are normal outcomes), 2 bad usage
 
 from __future__ import annotations
 
-import json
 import logging
 import sys
 from collections.abc import Iterator
@@ -23,6 +22,7 @@ from . import __version__
 from . import catalog as catalog_module
 from .cli_common import config_options, errors, output_options, print_json, print_record, settings_from
 from .cli_review import review
+from .cli_site import site
 from .record import Record
 
 if TYPE_CHECKING:
@@ -55,24 +55,33 @@ def cli(verbose: bool) -> None:
 
 
 @cli.command()
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Processes reading files in parallel (OCR, one tesseract thread each). [default: the number of cores]",
+)
 @config_options
-def run(config_path: Path | None, inbox_dir: Path | None, archive_dir: Path | None) -> None:
+def run(workers: int | None, config_path: Path | None, inbox_dir: Path | None, archive_dir: Path | None) -> None:
     """Ingest everything in the inbox into the archive and the catalog.
 
     Each image is hashed, checked, read (EXIF, OCR), described, filed bit for bit under
     the archive and recorded in the catalog; only then is it removed from the inbox.
-    Broken files are quarantined with the reason; the batch always goes on.
+    Broken files are quarantined with the reason; the batch always goes on. Files are
+    read by --workers processes in parallel; the records are the same with any number.
 
     Example:
 
     \b
         archive-ingest run --inbox ~/scans/2026-11 --archive /srv/archive
+        archive-ingest run --workers 1
     """
     from . import pipeline
+    from .workers import default_workers
 
     settings = settings_from(config_path, inbox_dir, archive_dir)
     with errors(), _progress_bar() as progress:
-        summary = pipeline.run(settings, progress=progress)
+        summary = pipeline.run(settings, progress=progress, workers=workers or default_workers())
     _print_summary(summary)
     if summary.stopped is not None:
         # A full disk: what was done is committed, the rest waits in the inbox.
@@ -87,9 +96,32 @@ def _progress_bar() -> Iterator[pipeline.Progress | None]:
     if not err_console.is_terminal:
         yield None
         return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        ProgressColumn,
+        Task,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+    from rich.text import Text
 
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    class _FilesPerMinuteColumn(ProgressColumn):
+        def render(self, task: Task) -> Text:
+            speed = task.finished_speed or task.speed
+            return Text(f"{speed * 60:,.0f} files/min" if speed else "-- files/min", style="progress.data.speed")
+
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        _FilesPerMinuteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("left"),
+        TimeRemainingColumn(),
+    )
     with Progress(*columns, console=err_console, transient=True) as bar:
         task = bar.add_task("ingesting", total=None)
 
@@ -253,41 +285,11 @@ def _print_hits(hits: list[Any]) -> None:
         click.echo("\t".join((*fields, _snippet(record))))
 
 
-CSV_COLUMNS = ("id", "kind", "place", "date", "file", "persons", "status", "flags", "why", "caption", "inscription")
-
-
 def _print_csv(hits: list[Any]) -> None:
-    import csv
+    from .exports.csv_rows import SEARCH_COLUMNS, write_csv
 
-    writer = csv.writer(sys.stdout, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
-    for hit in hits:
-        record = hit.record
-        persons = "; ".join(
-            " ".join(filter(None, (p.name_latin or p.name, _life_span(p.birth_year, p.death_year))))
-            for p in record.persons
-        )
-        writer.writerow(
-            (
-                record.id,
-                record.kind,
-                _place_name(record),
-                record.date.value if record.date else "",
-                record.source.filename,
-                persons,
-                record.review.status,
-                " ".join(flag.code for flag in record.flags),
-                ", ".join(hit.reasons),
-                record.caption or "",
-                record.ocr.text,
-            )
-        )
-
-
-def _life_span(born: int | None, died: int | None) -> str:
-    if born is None and died is None:
-        return ""
-    return f"({born or '?'}-{died or '?'})"
+    reasons = {hit.record.id: hit.reasons for hit in hits}
+    write_csv(sys.stdout, [hit.record for hit in hits], SEARCH_COLUMNS, reasons=reasons)
 
 
 def _place_name(record: Record) -> str:
@@ -299,28 +301,71 @@ def _snippet(record: Record) -> str:
 
 
 @cli.command()
-@click.option("--format", "fmt", type=click.Choice(["json"]), default="json", show_default=True, help="Export format.")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write to a file instead of stdout.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["json", "csv", "dc", "bagit"]),
+    default="json",
+    show_default=True,
+    help="json: the record contract; csv: one row per record; dc: Dublin Core XML (oai_dc); bagit: a BagIt bag.",
+)
+@click.option("--query", help='Export only what this search finds (the search language: "place:Chongjin").')
+@click.option(
+    "--out", type=click.Path(path_type=Path), help="The file to write (default: stdout); for bagit, the bag's folder."
+)
+@click.option("--bom", is_flag=True, help="Start the CSV with a UTF-8 byte order mark (for Excel).")
 @config_options
 def export(
-    fmt: str, out: Path | None, config_path: Path | None, inbox_dir: Path | None, archive_dir: Path | None
+    fmt: str,
+    query: str | None,
+    out: Path | None,
+    bom: bool,
+    config_path: Path | None,
+    inbox_dir: Path | None,
+    archive_dir: Path | None,
 ) -> None:
-    """Export the catalog (a JSON array in the record contract).
+    """Export the catalog, or what a query finds: JSON, CSV, Dublin Core or a BagIt bag.
+
+    \b
+    json   the records (the record contract, with their events)
+    csv    one row per record, documented columns; --bom for Excel
+    dc     <records> of oai_dc:dc elements (Dublin Core, as OAI-PMH serves it)
+    bagit  a BagIt bag in the folder --out: the originals bit for bit, caption
+           files, OCR words and records/<id>.json, with SHA-256 manifests
+
+    CSV cells that a spreadsheet would run as a formula (=, +, -, @) start with
+    '. The archive is only read. A bad query exits 2, as in search.
 
     Example:
 
     \b
         archive-ingest export --format json --out catalog-export.json
+        archive-ingest export --format csv --bom --query "place:Chongjin" --out chongjin.csv
+        archive-ingest export --format dc --query "status:accepted" --out accepted.xml
+        archive-ingest export --format bagit --query "kind:headstone" --out headstones-bag
     """
+    from .exports import select_records, write_file, write_stream
+
+    if fmt == "bagit" and out is None:
+        raise click.UsageError("--format bagit needs --out FOLDER (the bag is a folder)")
     settings = settings_from(config_path, inbox_dir, archive_dir)
     with errors():
-        records = catalog_module.reader(settings.paths.catalog).all()
-    payload = json.dumps([record.to_json() for record in records], ensure_ascii=False, indent=2)
-    if out is None:
-        click.echo(payload)
-    else:
-        out.write_text(payload + "\n", encoding="utf-8")
-        click.echo(f"wrote {len(records)} records to {out}", err=True)
+        if fmt == "bagit":
+            from .exports.bag import check_target, make_bag
+
+            assert out is not None
+            check_target(out)  # before the search: refuse at once
+            records = select_records(settings, query)
+            make_bag(records, out, settings, query=query)
+        else:
+            records = select_records(settings, query, events=fmt == "json")
+            if out is None:
+                sys.stdout.flush()
+                write_stream(fmt, records, sys.stdout.buffer, settings, bom=bom)
+                return
+            write_file(fmt, records, out, settings, bom=bom)
+    noun = "record" if len(records) == 1 else "records"
+    click.echo(f"wrote {len(records)} {noun} to {out}", err=True)
 
 
 @cli.command()
@@ -396,6 +441,7 @@ def rebuild(config_path: Path | None, inbox_dir: Path | None, archive_dir: Path 
 
 
 cli.add_command(review)
+cli.add_command(site)
 
 
 def main() -> None:

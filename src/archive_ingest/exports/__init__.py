@@ -1,0 +1,115 @@
+"""Exports: the catalog, or the records a query selects, in a form to hand out.
+
+`archive-ingest export` is a thin wrapper over this package; each format is a module:
+
+- `json`: the record contract, exactly as the catalog holds it (events included);
+- `csv` (`csv_rows.py`): one row per record, flattened, documented columns, cells that
+  could run as spreadsheet formulas neutralised;
+- `dc` (`dublin_core.py`): one `oai_dc:dc` element per record, valid against the OAI-PMH
+  `oai_dc` XML Schema, for harvesters and library catalogues;
+- `bagit` (`bag.py`): a BagIt bag holding the originals bit for bit with their records,
+  for handing the photos themselves to another archive.
+
+An export only reads the archive: originals are copied out, never touched. A selection
+comes from the search language (`select_records`), so anything `search` finds can be
+exported, in the order `search` lists it; with no query, every record in catalog order.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO
+
+from ..config import Settings
+from ..errors import ConfigError
+from ..record import Record
+
+#: The formats `export --format` takes. `bagit` writes a folder, the others one file (or stdout).
+FORMATS = ("json", "csv", "dc", "bagit")
+STREAM_FORMATS = ("json", "csv", "dc")
+
+
+def select_records(settings: Settings, query: str | None, *, events: bool = True) -> list[Record]:
+    """The records to export: all of them in catalog order, or every hit of `query`, best first.
+
+    Without `events` the records come without their event history (a search then reads
+    less: events are most of a record's size); the catalog path always has them.
+
+    Raises:
+        QueryError: the query cannot be read (exit 2, like `search`).
+        CatalogError: the catalog cannot be read.
+    """
+    if query is None:
+        from .. import catalog
+
+        return catalog.reader(settings.paths.catalog).all()
+    from ..search import search_catalog
+    from ..text.places import Gazetteer
+
+    gazetteer = Gazetteer.load(settings.places.gazetteer)
+    result = search_catalog(settings.paths.catalog, query, gazetteer, limit=None, events=events)
+    return [hit.record for hit in result.hits]
+
+
+def write_stream(fmt: str, records: Sequence[Record], out: IO[bytes], settings: Settings, *, bom: bool = False) -> None:
+    """Write `records` as `fmt` (one of `STREAM_FORMATS`) to the binary stream `out`.
+
+    `bom` puts a UTF-8 byte order mark before a CSV, so spreadsheets that guess the
+    encoding (Excel) read Cyrillic and Hangul right; it is refused for the other formats,
+    where a BOM only gets in the way of parsers.
+    """
+    if bom and fmt != "csv":
+        raise ConfigError(f"--bom is for --format csv only, not {fmt}")
+    if fmt == "json":
+        payload = json.dumps([record.to_json() for record in records], ensure_ascii=False, indent=2)
+        out.write(payload.encode("utf-8") + b"\n")
+    elif fmt == "csv":
+        from .csv_rows import write_csv_bytes
+
+        write_csv_bytes(out, records, bom=bom)
+    elif fmt == "dc":
+        from .dublin_core import write_dublin_core
+
+        write_dublin_core(out, records, settings.provenance)
+    else:
+        raise ConfigError(f"unknown export format {fmt!r} (one of: {', '.join(STREAM_FORMATS)})")
+
+
+def write_file(fmt: str, records: Sequence[Record], path: Path, settings: Settings, *, bom: bool = False) -> None:
+    """Write the export to `path` through a temporary file renamed over it, so a failed
+    export never leaves a half-written file where a finished one is expected.
+
+    Raises:
+        ConfigError: `path` is a folder, or its folder does not exist.
+    """
+    if path.is_dir():
+        raise ConfigError(f"{path}: is a folder; --out names the file to write for --format {fmt}")
+    if not path.parent.is_dir():
+        raise ConfigError(f"{path.parent}: no such folder for --out")
+    with _replacing(path) as out:
+        write_stream(fmt, records, out, settings, bom=bom)
+
+
+@contextmanager
+def _replacing(path: Path) -> Iterator[IO[bytes]]:
+    handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            yield out
+        os.chmod(temp_name, 0o666 & ~current_umask())  # mkstemp's 0600 is for secrets, not for a file to hand out
+        os.replace(temp_name, path)
+    except BaseException:
+        Path(temp_name).unlink(missing_ok=True)
+        raise
+
+
+def current_umask() -> int:
+    """The process's umask (read by setting it and back: there is no other way)."""
+    current = os.umask(0o022)
+    os.umask(current)
+    return current

@@ -1,0 +1,231 @@
+"""What the site's pages show of a record: labels worked out once, for every template.
+
+Templates stay free of logic: a `RecordView` holds each record's title, life spans, place,
+facets (place, kind, decades, review status) and pictures as plain strings. Nothing here
+escapes anything; the templates are rendered with autoescape on, so every value from a
+record (captions and inscriptions come from outside) is HTML-escaped where it is written.
+
+Decisions a user should know:
+
+- A record's title: its people's names as written, with their years; else the caption's
+  first line; else the file name.
+- Decades (`decades/1940s.html`): the decades of the people's death years and of the
+  photo's date (`record.date`, which falls back to the EXIF date). Birth years are left
+  out: `1880s` would list the graves of those who died in 1945.
+- Graves: records of kind `headstone` (or `grave`); monuments: kind `monument`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..record import Person, Record
+from .images import Pictures
+
+#: Kinds counted as graves and as monuments on a place's page.
+GRAVE_KINDS = frozenset({"headstone", "grave"})
+MONUMENT_KINDS = frozenset({"monument"})
+UNKNOWN_PLACE_SLUG = "unknown"
+SNIPPET_CHARS = 90
+
+_ID = re.compile(r"^[0-9a-f]{8,64}$")
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+def safe_id(record_id: str) -> bool:
+    """Whether an id can name a file (the catalog's are hex; anything else is skipped)."""
+    return _ID.fullmatch(record_id) is not None
+
+
+def slug(name: str) -> str:
+    """A file-name-safe form of a place name (`Ch'ŏngjin` -> `chongjin`)."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii").lower()
+    found = _NOT_SLUG.sub("-", ascii_name.replace("'", "")).strip("-")
+    return found or "place-" + hashlib.sha1(name.encode("utf-8")).hexdigest()[:8]
+
+
+def life_span(person: Person) -> str:
+    if person.birth_year is None and person.death_year is None:
+        return ""
+    return f"{person.birth_year or '?'}–{person.death_year or '?'}"
+
+
+def decade_of(year: int) -> str:
+    return f"{year // 10 * 10}s"
+
+
+@dataclass
+class PersonView:
+    name: str
+    name_latin: str
+    rank: str
+    years: str
+    dates: str
+    source: str
+
+
+@dataclass
+class EventView:
+    at: str
+    type: str
+    agent: str
+    outcome: str
+    detail: str
+    change: str
+
+
+@dataclass
+class RecordView:
+    """One record as every page shows it."""
+
+    id: str
+    url: str
+    title: str
+    kind: str
+    status: str
+    place_name: str
+    place_slug: str
+    years: str
+    date_label: str
+    caption: str
+    caption_snippet: str
+    inscription: str
+    decades: list[str]
+    pictures: Pictures
+    quarantined: bool
+    credit: str
+    rights: str
+    source: str
+    commentary: str
+    persons: list[PersonView] = field(default_factory=list)
+    place: dict[str, Any] | None = None
+    gps: tuple[float, float] | None = None
+    date: str = ""
+    flags: list[tuple[str, str]] = field(default_factory=list)
+    review: dict[str, str] = field(default_factory=dict)
+    events: list[EventView] = field(default_factory=list)
+    links: list[tuple[str, str, bool]] = field(default_factory=list)
+    file: dict[str, str] = field(default_factory=dict)
+    exif: list[tuple[str, str]] = field(default_factory=list)
+
+
+def record_view(record: Record, pictures: Pictures, default_provenance: Any, known_ids: set[str]) -> RecordView:
+    """The view of `record`; `default_provenance` (settings) credits a record that has none."""
+    persons = [
+        PersonView(
+            name=person.name,
+            name_latin=person.name_latin or "",
+            rank=person.rank or "",
+            years=life_span(person),
+            dates=" – ".join(filter(None, (person.birth_date, person.death_date))),
+            source=person.source,
+        )
+        for person in record.persons
+    ]
+    place = record.place
+    decades = {decade_of(person.death_year) for person in record.persons if person.death_year is not None}
+    if record.date and record.date.value[:3].isdigit():
+        decades.add(f"{record.date.value[:3]}0s")
+    provenance = record.provenance or default_provenance
+    caption = record.caption or ""
+    one_line = " ".join(caption.split())
+    exif = record.exif
+    camera = " ".join(filter(None, (exif.make, exif.model)))
+    return RecordView(
+        id=record.id,
+        url=f"records/{record.id}.html",
+        title=_title(record),
+        kind=str(record.kind),
+        status=str(record.review.status),
+        place_name=place.name if place else "",
+        place_slug=slug(place.name) if place else UNKNOWN_PLACE_SLUG,
+        years=", ".join(p.years for p in persons if p.years),
+        date_label=record.date.value if record.date else "",
+        caption=caption,
+        caption_snippet=one_line if len(one_line) <= SNIPPET_CHARS else one_line[: SNIPPET_CHARS - 1] + "…",
+        inscription=record.ocr.text,
+        decades=sorted(decades),
+        pictures=pictures,
+        quarantined=record.quarantined,
+        credit=provenance.credit,
+        rights=provenance.rights,
+        source=provenance.source,
+        commentary=provenance.commentary or "",
+        persons=persons,
+        place=(
+            {
+                "name": place.name,
+                "name_ko": place.name_ko or "",
+                "name_ru": place.name_ru or "",
+                "province": place.province or "",
+                "lat": place.lat,
+                "lon": place.lon,
+                "source": place.source,
+            }
+            if place
+            else None
+        ),
+        gps=(exif.gps["lat"], exif.gps["lon"]) if exif.gps else None,
+        date=f"{record.date.value} ({record.date.precision}, from {record.date.source})" if record.date else "",
+        flags=[(str(flag.code), flag.detail) for flag in record.flags],
+        review={
+            "status": str(record.review.status),
+            "by": record.review.by or "",
+            "at": record.review.at or "",
+            "note": record.review.note or "",
+        },
+        events=[
+            EventView(
+                at=event.at,
+                type=str(event.type),
+                agent=event.agent,
+                outcome=str(event.outcome),
+                detail=event.detail,
+                change=_change(event.field, event.old, event.new),
+            )
+            for event in record.events
+        ],
+        links=[(str(link.type), link.id, link.id in known_ids) for link in record.links],
+        file={
+            "filename": record.source.filename,
+            "format": record.file.format or "",
+            "size": f"{record.file.width or '?'} × {record.file.height or '?'} px, {record.file.bytes:,} bytes",
+            "sha256": record.file.sha256,
+            "ingested": record.source.ingested_at or "",
+        },
+        exif=[
+            (label, value)
+            for label, value in (
+                ("date taken", exif.date_taken or ""),
+                ("camera", camera),
+                ("artist", exif.artist or ""),
+                ("copyright", exif.copyright or ""),
+                ("description", exif.description or ""),
+            )
+            if value
+        ],
+    )
+
+
+def _title(record: Record) -> str:
+    if record.persons:
+        parts = []
+        for person in record.persons:
+            span = life_span(person)
+            parts.append(f"{person.name} ({span})" if span else person.name)
+        return "; ".join(parts)
+    if record.caption and record.caption.strip():
+        first = record.caption.strip().splitlines()[0]
+        return first if len(first) <= SNIPPET_CHARS else first[: SNIPPET_CHARS - 1] + "…"
+    return record.source.filename
+
+
+def _change(name: str | None, old: Any, new: Any) -> str:
+    if name is None:
+        return ""
+    return f"{name}: {json.dumps(old, ensure_ascii=False)} → {json.dumps(new, ensure_ascii=False)}"
