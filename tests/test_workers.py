@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 from typing import Any
@@ -38,7 +39,7 @@ def test_two_workers_give_the_same_records_as_one(tmp_path: Path) -> None:
     for workers in ("1", "2"):
         home = new_home(tmp_path / f"workers{workers}", UNHURRIED)
         draw_batch(home.inbox)
-        result = home.invoke("run", "--workers", workers)
+        result = home.invoke("run", "--workers", workers, "--report", str(tmp_path / f"report{workers}.json"))
         assert result.exit_code == 0, result.output
         homes[workers] = (home, result.output)
 
@@ -52,6 +53,24 @@ def test_two_workers_give_the_same_records_as_one(tmp_path: Path) -> None:
     assert two.inbox_files() == one.inbox_files() == ["lonely.txt"]
     summary_line = [line for line in homes["1"][1].splitlines() if line.startswith("ingested")]
     assert summary_line and summary_line[0] in homes["2"][1].splitlines()
+
+    # --report: what was done, where the time went (per stage, per kind of OCR pass).
+    report = json.loads((tmp_path / "report2.json").read_text(encoding="utf-8"))
+    assert report["workers"] == 2
+    assert sorted(report["ingested"]) == sorted(r["id"] for r in records_two.values() if r["kind"] != "quarantined")
+    assert set(report["stage_seconds"]) == {
+        "fixity",
+        "identify",
+        "similar",
+        "exif",
+        "ocr",
+        "extract",
+        "provenance",
+        "flags",
+        "access",
+        "file",
+    }
+    assert "survey" in report["ocr_pass_seconds"] and "region psm 6, both polarities" in report["ocr_pass_seconds"]
 
 
 def test_files_dropped_again_are_recognised_without_being_read_again(tmp_path: Path) -> None:
@@ -76,4 +95,3 @@ def test_files_dropped_again_are_recognised_without_being_read_again(tmp_path: P
     assert again.ingested == [] and home.inbox_files() == []
     # Only the hash was computed: no decoding, no EXIF, no OCR.
     assert set(again.stage_seconds) == {"fixity"}
-

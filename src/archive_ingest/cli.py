@@ -61,8 +61,15 @@ def cli(verbose: bool) -> None:
     default=None,
     help="Processes reading files in parallel (OCR, one tesseract thread each). [default: the number of cores]",
 )
+@click.option(
+    "--report",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the summary as JSON to this file: counts, ids, seconds per stage and per OCR pass.",
+)
 @config_options
-def run(workers: int | None, config_path: Path | None, inbox_dir: Path | None, archive_dir: Path | None) -> None:
+def run(
+    workers: int | None, report: Path | None, config_path: Path | None, inbox_dir: Path | None, archive_dir: Path | None
+) -> None:
     """Ingest everything in the inbox into the archive and the catalog.
 
     Each image is hashed, checked, read (EXIF, OCR), described, filed bit for bit under
@@ -83,12 +90,27 @@ def run(workers: int | None, config_path: Path | None, inbox_dir: Path | None, a
     with errors(), _progress_bar() as progress:
         summary = pipeline.run(settings, progress=progress, workers=workers or default_workers())
     _print_summary(summary)
+    if report is not None:
+        _write_report(report, summary)
     if summary.stopped is not None:
         # A full disk: what was done is committed, the rest waits in the inbox.
         click.echo(f"error: {summary.stopped}", err=True)
         sys.exit(1)
     if summary.interrupted:
         sys.exit(130)
+
+
+def _write_report(path: Path, summary: pipeline.RunSummary) -> None:
+    import dataclasses
+    import json
+
+    try:
+        # Not dataclasses.asdict: it rebuilds the flags Counter from (key, value) pairs as keys.
+        data = {field.name: getattr(summary, field.name) for field in dataclasses.fields(summary)}
+        path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    except OSError as exc:
+        click.echo(f"archive-ingest: error: --report {path}: {exc.strerror or exc}", err=True)
+        sys.exit(1)
 
 
 @contextmanager

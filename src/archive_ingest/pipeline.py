@@ -109,6 +109,8 @@ class RunSummary:
     """Processes that read the files (1: this one)."""
     stage_seconds: dict[str, float] = field(default_factory=dict)
     """Time spent in each stage, summed over files and workers."""
+    ocr_pass_seconds: dict[str, float] = field(default_factory=dict)
+    """Time spent in each kind of tesseract call (survey, sweep, region modes), summed."""
     interrupted: bool = False
     stopped: str | None = None
     """Why the run stopped before the end (a full disk), or None; what was done is committed."""
@@ -316,6 +318,8 @@ class _Batch:
             record = prepared.record
             for name, seconds in prepared.seconds.items():
                 self.summary.add_seconds(name, seconds)
+            for label, seconds in prepared.ocr_passes:
+                self.summary.ocr_pass_seconds[label] = self.summary.ocr_pass_seconds.get(label, 0.0) + seconds
             for name in prepared.stages:
                 self.hook.reached(f"after_{name}")
             self.seen_ids.add(record.id)

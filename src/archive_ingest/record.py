@@ -177,6 +177,9 @@ class OcrResult:
     words: list[OcrWord] = field(default_factory=list, metadata={"transient": True})
     """Word-level results while the record is in the pipeline; filed to `words_path`,
     never stored in the catalog (a few KB per record would bloat it)."""
+    passes: list[tuple[str, float]] = field(default_factory=list, metadata={"transient": True})
+    """(what tesseract read, seconds) per call while the record is in the pipeline, for the
+    run's timing report; not stored."""
 
 
 @dataclass
@@ -352,6 +355,7 @@ class Record:
         """The record contract's JSON object (plain str/int/float/list/dict/None)."""
         data = asdict(self)
         # Transient fields (metadata "transient"): filed beside the record, not in the catalog.
+        data["ocr"].pop("passes", None)
         data["ocr"].pop("words", None)
         data["derivatives"].pop("access_jpeg", None)
         data["derivatives"].pop("thumbnail_jpeg", None)

@@ -83,6 +83,8 @@ class Prepared:
     """Stopped after fixity: these bytes are already in the catalog (or earlier in the run)."""
     seconds: dict[str, float] = field(default_factory=dict)
     """Time spent in each stage."""
+    ocr_passes: list[tuple[str, float]] = field(default_factory=list)
+    """(what tesseract read, seconds) of each OCR call."""
 
 
 def prepare(drop: Drop, ctx: RunContext, known: Container[str]) -> Prepared:
@@ -107,7 +109,7 @@ def prepare(drop: Drop, ctx: RunContext, known: Container[str]) -> Prepared:
         if name == "fixity" and record.id in known:
             # Already archived: the pipeline records the drop; reading it again is waste.
             return Prepared(record, done, known=True, seconds=seconds)
-    return Prepared(record, done, seconds=seconds)
+    return Prepared(record, done, seconds=seconds, ocr_passes=record.ocr.passes)
 
 
 def note_warnings(record: Record, ctx: RunContext, stage: str, caught: list[warnings.WarningMessage]) -> None:

@@ -101,6 +101,8 @@ class Reading:
     engine_calls: int = 0
     notes: list[str] = field(default_factory=list)
     """Steps skipped for the time budget, for the event detail."""
+    passes: list[tuple[str, float]] = field(default_factory=list)
+    """(what was read, seconds) of each tesseract call, in order: where the time went."""
 
 
 @dataclass
@@ -120,17 +122,25 @@ class _Clock:
         self.budget = budget
         self.last_call = 0.0
         self.calls = 0
+        self.passes: list[tuple[str, float]] = []
 
     def fits(self, calls: float = 1.0) -> bool:
         return self.now() - self.start + calls * self.last_call <= self.budget
 
     def run(
-        self, engine: Engine, pages: Sequence[Gray], languages: Sequence[str], psm: int, options: Mapping[str, str]
+        self,
+        label: str,
+        engine: Engine,
+        pages: Sequence[Gray],
+        languages: Sequence[str],
+        psm: int,
+        options: Mapping[str, str],
     ) -> list[list[Word]]:
         began = self.now()
         result = engine(pages, languages, psm, options)
         self.last_call = self.now() - began
         self.calls += 1
+        self.passes.append((label, self.last_call))
         return result
 
 
@@ -172,7 +182,9 @@ def read(
     for candidate in candidates:
         candidate.score = score(candidate.words, options.languages)
     kept = max(candidates, key=lambda c: c.score)
-    return _reading(kept, rotation, method, options, len(candidates), clock.calls, notes)
+    reading = _reading(kept, rotation, method, options, len(candidates), clock.calls, notes)
+    reading.passes = clock.passes
+    return reading
 
 
 def _survey(
@@ -192,7 +204,8 @@ def _survey(
     for rotation in rotations:
         turned = images.rotate_quarter(survey, rotation)
         pages += [turned, images.invert(turned)] if both_polarities else [turned]
-    read = clock.run(engine, pages, [options.survey_language], 11, ADAPTIVE_THRESHOLD)
+    label = "survey" if list(rotations) == [0] else "rotation sweep"
+    read = clock.run(label, engine, pages, [options.survey_language], 11, ADAPTIVE_THRESHOLD)
     per_rotation = 2 if both_polarities else 1
     results = []
     for index, rotation in enumerate(rotations):
@@ -233,7 +246,7 @@ def _read_region(
         steps.append(f"deskew:{angle:+.1f}")
     origin = (box[0], box[1])
     first, *others = options.psms
-    pages = clock.run(engine, [dark, light], options.languages, first, {})
+    pages = clock.run(f"region psm {first}, both polarities", engine, [dark, light], options.languages, first, {})
     candidates = [
         _Candidate([*steps, "flatten"], first, pages[0], origin, factor),
         _Candidate([*steps, "invert", "flatten"], first, pages[1], origin, factor),
@@ -245,14 +258,23 @@ def _read_region(
             notes.append(f"psm {psm} skipped (time budget)")
             continue
         binary = images.binarise(best, letter_now)
-        flat_words, binary_words = clock.run(engine, [best, binary], options.languages, psm, {})
+        flat_words, binary_words = clock.run(
+            f"region psm {psm}, plain and binarised", engine, [best, binary], options.languages, psm, {}
+        )
         candidates.append(_Candidate(list(polarity.steps), psm, flat_words, origin, factor))
         candidates.append(_Candidate([*polarity.steps, "binarise"], psm, binary_words, origin, factor))
     return candidates
 
 
 def _read_whole(clock: _Clock, engine: Engine, work: Gray, options: ReadOptions) -> list[_Candidate]:
-    pages = clock.run(engine, [work, images.invert(work)], options.languages, 11, SAUVOLA_THRESHOLD)
+    pages = clock.run(
+        "whole image psm 11 (no text found by the survey)",
+        engine,
+        [work, images.invert(work)],
+        options.languages,
+        11,
+        SAUVOLA_THRESHOLD,
+    )
     return [
         _Candidate(["grayscale", "sauvola"], 11, pages[0]),
         _Candidate(["grayscale", "invert", "sauvola"], 11, pages[1]),

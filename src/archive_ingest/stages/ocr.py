@@ -215,6 +215,7 @@ def run(record: Record, ctx: RunContext) -> Record:
     record.ocr.rotation = reading.rotation
     record.ocr.rotation_method = reading.rotation_method
     record.ocr.preprocess = list(reading.preprocess)
+    record.ocr.passes = list(reading.passes)
     in_text = sum(1 for w in reading.words if w.confidence >= settings.min_word_confidence)
     if in_text:
         detail = f"{in_text} words, mean confidence {reading.confidence}"
