@@ -7,9 +7,14 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from archive_ingest import pipeline
+import pytest
+
+from archive_ingest import pipeline, workers
+from archive_ingest.context import RunContext
+from archive_ingest.record import Record
+from archive_ingest.stages import discover, ocr
 from conftest import ArchiveHome, draw_batch, new_home
-from scanmaker import make_scan
+from scanmaker import ExifSpec, make_scan
 
 # A time budget no file reaches: which candidates the reader tries then depends on the
 # image only, not on how busy the machine is, so two runs can be compared exactly.
@@ -36,12 +41,12 @@ def archived_files(home: ArchiveHome) -> list[str]:
 
 def test_two_workers_give_the_same_records_as_one(tmp_path: Path) -> None:
     homes = {}
-    for workers in ("1", "2"):
-        home = new_home(tmp_path / f"workers{workers}", UNHURRIED)
+    for count in ("1", "2"):
+        home = new_home(tmp_path / f"workers{count}", UNHURRIED)
         draw_batch(home.inbox)
-        result = home.invoke("run", "--workers", workers, "--report", str(tmp_path / f"report{workers}.json"))
+        result = home.invoke("run", "--workers", count, "--report", str(tmp_path / f"report{count}.json"))
         assert result.exit_code == 0, result.output
-        homes[workers] = (home, result.output)
+        homes[count] = (home, result.output)
 
     one, two = homes["1"][0], homes["2"][0]
     records_one = {r["id"]: without_times(r) for r in one.catalog_records()}
@@ -95,3 +100,29 @@ def test_files_dropped_again_are_recognised_without_being_read_again(tmp_path: P
     assert again.ingested == [] and home.inbox_files() == []
     # Only the hash was computed: no decoding, no EXIF, no OCR.
     assert set(again.stage_seconds) == {"fixity"}
+
+
+def test_each_file_is_read_from_disk_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fixity reads the bytes; identify, EXIF, OCR and the access copies decode them from memory."""
+    home = new_home(tmp_path / "home")
+    make_scan(home.inbox / "stone.jpg", ["ПЕТРОВ", "1921-1945"], exif=ExifSpec(make="Canon", orientation=1))
+    settings = home.settings()
+    ctx = RunContext(settings=settings)
+    ocr.open_stage(ctx)
+    drop = discover.find_drops(ctx).drops[0]
+    real_fixity = workers.PER_FILE_STAGES["fixity"]
+
+    def fixity_then_hide_the_file(record: Record, ctx: RunContext) -> Record:
+        record = real_fixity(record, ctx)
+        (ctx.inbox / record.source.filename).rename(tmp_path / "hidden.jpg")  # nobody can open it now
+        return record
+
+    monkeypatch.setitem(workers.PER_FILE_STAGES, "fixity", fixity_then_hide_the_file)
+    prepared = workers.prepare(drop, ctx, known=set())
+
+    record = prepared.record
+    assert prepared.stages == ["fixity", "identify", "exif", "ocr", "extract", "provenance", "access"]
+    assert (record.file.format, record.exif.make) == ("JPEG", "Canon")
+    assert "1921" in record.ocr.text
+    assert record.derivatives.access_jpeg and record.derivatives.thumbnail_jpeg
+    assert record.file.content is None  # not carried back to the main process

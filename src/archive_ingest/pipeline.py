@@ -158,6 +158,7 @@ def run(
         orphans = recovery.clean_leftovers(ctx, catalog)
         found = discover.find_drops(ctx)
         summary.problems.extend(found.problems)
+        _refresh_search_index(settings.paths.catalog)
         if found.drops:
             # Set-up that costs time (a tesseract check, the catalog's hashes) only when
             # there is something to ingest: an empty inbox is done in a moment.
@@ -203,7 +204,6 @@ def run(
             summary.problems.extend(problems)
         if progress:
             progress("", len(found.drops), len(found.drops))
-        _refresh_search_index(settings.paths.catalog)
         summary.pending_review = catalog.count_review(ReviewStatus.PENDING)
     summary.elapsed_seconds = time.monotonic() - started
     summary.escape_lines()
@@ -211,11 +211,12 @@ def run(
 
 
 def _refresh_search_index(catalog_path: Path) -> None:
-    """Leave the search index fresh: the next run's commits then splice the catalog file
-    instead of rewriting it through TinyDB, its questions ("is this file known?", "how many
-    wait for review?") need no parse of the catalog, and the next search starts at once.
-    A stale or missing index is rebuilt (seconds at 10k records, once); a fresh one costs
-    nothing. It is derived data: a failure is logged, never fatal.
+    """Make the search index fresh before the run's first commit: each commit then splices
+    the catalog file instead of rewriting it through TinyDB (and keeps the index fresh),
+    the run's questions ("is this file known?", "how many wait for review?") need no parse
+    of the catalog, and the next search starts at once. A stale or missing index is rebuilt
+    (seconds at 10k records, once); a fresh one costs nothing. It is derived data: a
+    failure is logged, never fatal.
     """
     if not catalog_path.exists():
         return

@@ -7,6 +7,7 @@ dicts. Stages fill fields in; nothing here does I/O.
 
 from __future__ import annotations
 
+import builtins
 import hashlib
 from dataclasses import asdict, dataclass, field, fields
 from enum import StrEnum
@@ -122,6 +123,9 @@ class FileInfo:
     phash: str | None = None
     """64-bit perceptual hash (imagehash.phash) as 16 hex digits, or null."""
 
+    content: builtins.bytes | None = field(default=None, repr=False, metadata={"transient": True})
+    """The bytes as dropped, while the per-file stages run: read once by `fixity`, then
+    decoded from memory by the stages after it; never stored."""
 
 @dataclass
 class ExifInfo:
@@ -355,6 +359,7 @@ class Record:
         """The record contract's JSON object (plain str/int/float/list/dict/None)."""
         data = asdict(self)
         # Transient fields (metadata "transient"): filed beside the record, not in the catalog.
+        data["file"].pop("content", None)
         data["ocr"].pop("passes", None)
         data["ocr"].pop("words", None)
         data["derivatives"].pop("access_jpeg", None)
@@ -371,7 +376,7 @@ class Record:
             id=data["id"],
             kind=Kind(data["kind"]),
             source=_build(Source, data["source"]),
-            file=_build(FileInfo, data["file"]),
+            file=_build(FileInfo, _persistent(FileInfo, data["file"])),
             caption=data.get("caption"),
             exif=_build(ExifInfo, data.get("exif") or {}),
             ocr=_build(OcrResult, data.get("ocr") or {}),

@@ -108,7 +108,9 @@ def prepare(drop: Drop, ctx: RunContext, known: Container[str]) -> Prepared:
         done.append(name)
         if name == "fixity" and record.id in known:
             # Already archived: the pipeline records the drop; reading it again is waste.
+            record.file.content = None
             return Prepared(record, done, known=True, seconds=seconds)
+    record.file.content = None  # decoded by every stage that needed it; never sent back
     return Prepared(record, done, seconds=seconds, ocr_passes=record.ocr.passes)
 
 

@@ -45,6 +45,7 @@ import re
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 from xml.sax.saxutils import escape
 
 from PIL import Image, ImageCms
@@ -53,6 +54,7 @@ from ..config import AccessSettings
 from ..context import RunContext
 from ..record import EventType, Outcome, Record
 from ..text.translit import to_ascii
+from .fixity import source_of
 from .ocr import ORIENTATION_TRANSPOSE
 
 log = logging.getLogger(__name__)
@@ -80,7 +82,7 @@ class AccessCopies:
 
 
 def render(
-    source: Path,
+    source: Path | BinaryIO,
     *,
     orientation: int | None,
     credit: str | None,
@@ -135,7 +137,7 @@ def run(record: Record, ctx: RunContext) -> Record:
     rights = provenance.rights if provenance is not None else None
     try:
         copies = render(
-            ctx.inbox / record.source.filename,
+            source_of(record, ctx),
             orientation=record.exif.orientation,
             credit=credit,
             rights=rights,

@@ -120,18 +120,19 @@ class ExifReading:
     """One line: for "error" the reason; otherwise exifread's warnings, or ""."""
 
 
-def read_exif(path: Path) -> ExifReading:
+def read_exif(path: Path, content: bytes | None = None) -> ExifReading:
     """Read the catalogued EXIF fields of the file at `path`. Never raises for bad data.
 
     Args:
-        path: The image file.
+        path: The image file (named in messages).
+        content: Its bytes, when already read (then the file is not opened again).
 
     Returns:
         An `ExifReading`; a file that cannot be opened or that exifread cannot parse gives
         status "error" with the reason in `detail`.
     """
     try:
-        handle = _GuardedReader.open(path)
+        handle: _Handle = _GuardedReader.open(path) if content is None else _GuardedBytes(content)
     except OSError as exc:
         return ExifReading(ExifInfo(), "error", f"cannot open file: {exc.strerror or _describe(exc)}")
     with handle, _captured_exifread_messages(path) as messages:
@@ -159,7 +160,7 @@ def run(record: Record, ctx: RunContext) -> Record:
     "No EXIF" is a success (most photos republished online have none); an unreadable EXIF
     block is a warning, and the batch goes on either way.
     """
-    reading = read_exif(ctx.inbox / record.source.filename)
+    reading = read_exif(ctx.inbox / record.source.filename, record.file.content)
     record.exif = reading.info
     if reading.status == "ok":
         outcome = Outcome.SUCCESS
@@ -354,6 +355,9 @@ class _GuardedBytes(io.BytesIO):
         return super().read(size)
 
 
+#: What exifread reads: the file, or its bytes already in memory.
+_Handle = _GuardedReader | _GuardedBytes
+
 #: JPEG markers that stand alone, without a length: TEM, RST0-7.
 _STANDALONE_MARKERS = frozenset({0x01, *range(0xD0, 0xD8)})
 _START_OF_SCAN, _END_OF_IMAGE, _APP1 = 0xDA, 0xD9, 0xE1
@@ -363,7 +367,7 @@ _EXIF_PREFIX = b"Exif\x00\x00"
 _TIFF_HEADERS = (b"II*\x00", b"MM\x00*")
 
 
-def _embedded_tiff_block(handle: _GuardedReader) -> bytes | None:
+def _embedded_tiff_block(handle: _Handle) -> bytes | None:
     """The EXIF TIFF block (from its `II*\\0`/`MM\\0*` header on) of a JPEG or WebP, or None."""
     handle.seek(0)
     start = handle.read(12)
@@ -380,7 +384,7 @@ def _embedded_tiff_block(handle: _GuardedReader) -> bytes | None:
     return block
 
 
-def _jpeg_exif_payload(handle: _GuardedReader) -> bytes | None:
+def _jpeg_exif_payload(handle: _Handle) -> bytes | None:
     """The payload of a JPEG's APP1 "Exif" segment, walking every segment as exiftool does."""
     position = 2
     for _ in range(_MAX_BLOCKS):
@@ -408,7 +412,7 @@ def _jpeg_exif_payload(handle: _GuardedReader) -> bytes | None:
     return None
 
 
-def _webp_exif_payload(handle: _GuardedReader) -> bytes | None:
+def _webp_exif_payload(handle: _Handle) -> bytes | None:
     """The payload of a WebP's "EXIF" chunk."""
     position = 12
     for _ in range(_MAX_BLOCKS):

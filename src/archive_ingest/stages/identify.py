@@ -24,6 +24,7 @@ from PIL import Image, UnidentifiedImageError
 
 from ..context import RunContext
 from ..record import EventType, FlagCode, Kind, Outcome, Record
+from .fixity import source_of
 
 #: Extensions a format is expected under; a mismatch is recorded, not fatal.
 EXTENSIONS = {
@@ -79,13 +80,13 @@ def quarantine(record: Record, ctx: RunContext, reason: str) -> Record:
 
 
 def run(record: Record, ctx: RunContext) -> Record:
-    path = ctx.inbox / record.source.filename
+    source = source_of(record, ctx)
     limit = ctx.settings.identify.max_image_pixels
     if record.file.bytes == 0:
         return quarantine(record, ctx, "zero-byte file: nothing to read")
     with _header_size_check_is_ours():
         try:
-            with Image.open(path) as image:
+            with Image.open(source) as image:
                 fmt, (width, height) = image.format, image.size
                 record.file.format, record.file.width, record.file.height = fmt, width, height
                 if width * height > limit:

@@ -24,6 +24,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import pytesseract
@@ -34,6 +35,7 @@ from ..context import RunContext
 from ..errors import ConfigError, MissingDependency
 from ..reading import Engine, Reading, ReadOptions, read
 from ..record import EventType, FlagCode, OcrResult, OcrWord, Outcome, Record
+from .fixity import source_of
 from .ocr_engines import (
     PYTESSERACT,
     TESSEROCR,
@@ -170,8 +172,8 @@ def read_options(settings: OcrSettings) -> ReadOptions:
     )
 
 
-def read_inscription(path: Path, orientation: int | None, settings: OcrSettings) -> Reading:
-    """Read the inscription in the image at `path` whose EXIF orientation is `orientation`.
+def read_inscription(path: Path | BinaryIO, orientation: int | None, settings: OcrSettings) -> Reading:
+    """Read the inscription in the image at `path` (or in that file's bytes) whose EXIF orientation is `orientation`.
 
     The library entry point of this stage (the benchmark calls it directly).
 
@@ -198,7 +200,7 @@ def run(record: Record, ctx: RunContext) -> Record:
     record.ocr = OcrResult(languages=list(settings.languages), engine=ctx.engines.get(ENGINE))
     agent = ctx.agent(ENGINE)
     try:
-        reading = read_inscription(ctx.inbox / record.source.filename, record.exif.orientation, settings)
+        reading = read_inscription(source_of(record, ctx), record.exif.orientation, settings)
     except pytesseract.TesseractError as exc:
         return _failed(record, ctx, agent, f"tesseract failed: {exc.message.strip() or exc.status}")
     except EngineError as exc:
