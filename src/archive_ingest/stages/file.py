@@ -209,6 +209,8 @@ def run(record: Record, ctx: RunContext) -> Record:
     derivatives = record.derivatives
     if derivatives.access_jpeg is not None and derivatives.thumbnail_jpeg is not None:
         derivatives.access_path, derivatives.thumbnail_path = file_access_copies(record, ctx)
+    # Filed: the record no longer carries them (it waits for its batch's commit).
+    record.ocr.words, derivatives.access_jpeg, derivatives.thumbnail_jpeg = [], None, None
     record.add_event(
         EventType.QUARANTINE if record.quarantined else EventType.INGESTION,
         ctx.timestamp(),

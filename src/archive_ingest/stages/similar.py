@@ -46,6 +46,7 @@ import numpy.typing as npt
 from ..context import RunContext
 from ..pixelmatch import READ_ERRORS, load_signature, pixel_match
 from ..record import EventType, FlagCode, Kind, Link, LinkType, Outcome, Record, ReviewStatus
+from .file import archive_name
 
 #: Grayscale copies kept per run (about 110 KB each).
 CACHE_SIZE = 256
@@ -61,16 +62,17 @@ class _Entry:
     phash: int
     filename: str
     """As dropped (`source.filename`), for messages."""
-    archive_path: str | None = None
-    """The filed original, relative to `archive/` (records from the catalog)."""
-    record: Record | None = None
-    """This run's record: still in the inbox, or filed by a later stage (`file.path`)."""
+    archive_path: str
+    """Where the original is (or, for this run's photos, will be) filed, relative to `archive/`."""
+    inbox_name: str | None = None
+    """This run's photos: the file in the inbox, read until it is filed. (Only names are
+    kept, not the record: a run of thousands of photos must not hold them all.)"""
 
     def location(self, ctx: RunContext) -> Path:
-        if self.record is not None:
-            path = self.record.file.path
-            return ctx.archive / path if path else ctx.inbox / self.record.source.filename
-        return ctx.archive / (self.archive_path or "")
+        filed = ctx.archive / self.archive_path
+        if self.inbox_name is None or filed.exists():
+            return filed
+        return ctx.inbox / self.inbox_name
 
 
 class SimilarityIndex:
@@ -135,7 +137,8 @@ class SimilarityIndex:
         self._loaded()._remember_links(record)
         if _comparable(record) and record.id not in self._positions:
             assert record.file.phash is not None
-            self._append(_Entry(record.id, int(record.file.phash, 16), record.source.filename, record=record))
+            filename = record.source.filename
+            self._append(_Entry(record.id, int(record.file.phash, 16), filename, archive_name(record), filename))
 
     def distinct(self, one: str, other: str) -> bool:
         """A reviewer said these two are different photos (`review distinct`)."""
