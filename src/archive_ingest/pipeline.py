@@ -295,6 +295,7 @@ class _Batch:
         # inbox only when the last of them is committed.
         self.caption_users = Counter(d.caption.file for d in drops if d.caption and d.caption.is_sidecar)
         self.ordered_stages = [name for name in ctx.settings.stages if name in ORDERED_STAGES]
+        self.index_checked = False
 
     def __len__(self) -> int:
         return len(self.records)
@@ -458,6 +459,10 @@ class _Batch:
         if self.records:
             with recovery.sigint_held():
                 self.catalog.commit(self.records.values())
+            if not self.index_checked:
+                # A new catalog has no index yet: build it now, so later commits splice.
+                _refresh_search_index(self.ctx.settings.paths.catalog)
+                self.index_checked = True
             self.hook.reached("after_commit")
         for path in self.to_remove:
             try:
