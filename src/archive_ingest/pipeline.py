@@ -140,7 +140,9 @@ def run(
     """Process everything in the inbox.
 
     `workers` > 1 runs the per-file stages (reading, OCR) in that many worker processes;
-    the records are the same as with 1 (see `workers`).
+    the records are the same as with 1 (see `workers`). The workers are spawned, so a
+    script calling this with `workers` > 1 needs the usual `if __name__ == "__main__":`
+    guard (the CLI has it).
 
     Raises:
         ConfigError: the inbox is missing or the archive is not writable.
