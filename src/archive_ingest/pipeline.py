@@ -7,6 +7,11 @@ atomic write; only then are the batch's files removed from the inbox. So at any 
 dropped file is in the inbox, or filed with a committed record, or both (an interrupted
 run; the next run adopts it) — never nowhere.
 
+The per-file stages (reading one file, writing nothing) may run in worker processes
+(`workers`); the ordered stages (`similar`, `flags`, `file`), the commits and the inbox
+clean-up always run here, in the order the files were found, so the records do not depend
+on the number of workers.
+
 Bytes already in the archive are not stored again: the drop is recorded on the existing
 record (an event, the `duplicate` flag, its caption kept if new).
 
@@ -45,7 +50,7 @@ import tempfile
 import time
 import warnings
 from collections import Counter
-from collections.abc import Callable, Container, Generator
+from collections.abc import Callable, Generator
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -244,7 +249,7 @@ def _worker_count(asked: int, files: int, now: Callable[[], datetime]) -> int:
 
 def _jobs(drops: list[Drop], batch: _Batch, workers: int) -> Generator[Job, None, None]:
     if workers == 1:
-        return prepare_in_order(drops, batch.ctx, batch.known, batch.still_written)
+        return prepare_in_order(drops, batch.ctx, batch, batch.still_written)
     known = frozenset(batch.catalog.ids())
     return prepare_in_workers(drops, batch.ctx, known, batch.still_written, workers)
 
@@ -302,16 +307,9 @@ class _Batch:
     def __len__(self) -> int:
         return len(self.records)
 
-    @property
-    def known(self) -> Container[str]:
-        """Ids already in the catalog or in this batch (read live, as the run goes)."""
-        batch = self
-
-        class _Known:
-            def __contains__(self, record_id: object) -> bool:
-                return record_id in batch.records or record_id in batch.catalog
-
-        return _Known()
+    def __contains__(self, record_id: object) -> bool:
+        """Whether these bytes are known: in the catalog or in this batch (asked as the run goes)."""
+        return record_id in self.records or record_id in self.catalog
 
     def process(self, drop: Drop, get_prepared: Callable[[], Prepared]) -> None:
         """Finish `drop`: its per-file stages' result, then the ordered stages, in this process."""
