@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import io
 import json
+import re
 import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
+from rich.console import Console
 
-from archive_ingest import pipeline, workers
+from archive_ingest import cli, pipeline, workers
 from archive_ingest.context import RunContext
 from archive_ingest.record import Record
 from archive_ingest.stages import discover, ocr
@@ -126,3 +129,18 @@ def test_each_file_is_read_from_disk_once(tmp_path: Path, monkeypatch: pytest.Mo
     assert "1921" in record.ocr.text
     assert record.derivatives.access_jpeg and record.derivatives.thumbnail_jpeg
     assert record.file.content is None  # not carried back to the main process
+
+
+def test_the_progress_bar_shows_files_per_minute_and_time_left(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    home = new_home(tmp_path / "home", "stages: [fixity, identify, exif, file]\n")
+    for index in range(3):
+        make_scan(home.inbox / f"scan{index}.jpg", [f"СКАН {index}"], font_px=24)
+    screen = io.StringIO()
+    terminal = Console(file=screen, force_terminal=True, width=160, highlight=False)
+    monkeypatch.setattr(cli, "err_console", terminal)
+
+    result = home.invoke("run", "--workers", "1")
+
+    assert result.exit_code == 0, result.output
+    shown = re.sub(r"\x1b\[[0-9;?]*[a-zA-Z]", "", screen.getvalue())
+    assert re.search(r"\d/3 +[\d,]+ files/min +\d:\d\d:\d\d left \d:\d\d:\d\d", shown), shown[-400:]
