@@ -26,6 +26,7 @@ How to run:
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import json
 import os
@@ -318,6 +319,21 @@ def wait_stopped(process: subprocess.Popen[str], timeout: float = 60) -> None:
     raise AssertionError("the run never reached its hook point")
 
 
+#: tgkill(2) by machine: a signal to one thread of another process.
+TGKILL = {"x86_64": 234, "aarch64": 131}
+
+
+def interrupt_main_thread(pid: int) -> None:
+    """SIGINT to the run's main thread, as a terminal's Ctrl-C reaches a running process.
+
+    Sent to the whole stopped process instead, it goes to whichever thread wakes first on
+    SIGCONT (the worker pool's threads, numpy's), and CPython may not act on it in time.
+    """
+    number = TGKILL.get(os.uname().machine)
+    if number is None or ctypes.CDLL(None, use_errno=True).syscall(number, pid, pid, signal.SIGINT) != 0:
+        os.kill(pid, signal.SIGINT)
+
+
 @contextmanager
 def paused_run(home: ArchiveHome, point: str) -> Iterator[subprocess.Popen[str]]:
     process = start_run(home, f"{point}:STOP")
@@ -336,7 +352,7 @@ def test_sigint_rolls_back_the_file_in_hand_commits_the_rest_and_exits_130(tmp_p
     with paused_run(home, "after_file:3") as process:  # scan1.jpg is filed, nothing committed yet
         filed = {p.name.split(".")[0] for p in home.archive.rglob("*.jpg")}
         assert len(filed) == 3 and not home.catalog.exists()
-        process.send_signal(signal.SIGINT)  # Ctrl-C arrives while it works on scan1.jpg
+        interrupt_main_thread(process.pid)  # Ctrl-C arrives while it works on scan1.jpg
     code, stderr = finish(process)
 
     assert code == 130, stderr

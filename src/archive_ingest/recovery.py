@@ -24,7 +24,6 @@ kill and pause real runs; unset, it does nothing.
 from __future__ import annotations
 
 import logging
-import os
 import re
 import signal
 import threading
@@ -65,7 +64,7 @@ class CrashHook:
             return
         self.remaining -= 1
         if self.remaining == 0:
-            os.kill(os.getpid(), self.signal)
+            signal.raise_signal(self.signal)  # to this thread: the one that reached the point
 
 
 @contextmanager

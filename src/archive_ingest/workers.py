@@ -28,9 +28,10 @@ import threading
 import time
 import warnings
 from collections import deque
-from collections.abc import Callable, Container, Generator, Iterable
+from collections.abc import Callable, Container, Generator, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 
 from .context import RunContext
@@ -186,7 +187,8 @@ def prepare_in_workers(
             window.append((drop, future))
 
     try:
-        fill()
+        with _sigint_to_this_thread_only():
+            fill()  # starts the executor's threads, which inherit the mask
         while window:
             drop, future = window.popleft()
             fill()  # keep the workers busy while this one is handled
@@ -202,6 +204,24 @@ def prepare_in_workers(
             executor.shutdown(wait=False, cancel_futures=True)
             for process in processes:
                 process.terminate()
+
+
+@contextmanager
+def _sigint_to_this_thread_only() -> Iterator[None]:
+    """Block SIGINT while the executor starts its helper threads, so they never take a Ctrl-C.
+
+    The kernel may hand a process-wide signal to any thread that does not block it (after
+    a stop, the first to wake); CPython then only notes it, and the main thread may not
+    look before the run is over. Threads started here inherit the blocked mask.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 # -- inside a worker process ---------------------------------------------------------------------
