@@ -108,7 +108,7 @@ def _print_for_review(record: Record, settings: Settings) -> None:
     side_by_side.add_row(record.caption or "(none)", record.ocr.text or "(nothing read)")
     out.print(side_by_side)
     for number, person in enumerate(record.persons, start=1):
-        years = f"{person.birth_year or '?'}-{person.death_year or '?'}"
+        years = person.life_span() or "?-?"
         out.print(
             f"  person.{number}: {person.name} ({person.name_latin or '-'}) {years} [{person.source}]", markup=False
         )

@@ -218,6 +218,12 @@ class Person:
     source: str = "caption"
     """`caption`, `ocr`, `review`, or several joined by `+` when they agree."""
 
+    def life_span(self, dash: str = "-") -> str:
+        """`1884-1949`, `?-1945`, or "" when no year is known (`dash`: `–` for print)."""
+        if self.birth_year is None and self.death_year is None:
+            return ""
+        return f"{self.birth_year or '?'}{dash}{self.death_year or '?'}"
+
 
 @dataclass
 class Place:

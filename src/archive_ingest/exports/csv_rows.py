@@ -73,10 +73,8 @@ def media_type(record: Record) -> str | None:
 
 def life_span(person: Person) -> str:
     """`(1884-1949)`, `(?-1945)`, or "" when no year is known."""
-    born, died = person.birth_year, person.death_year
-    if born is None and died is None:
-        return ""
-    return f"({born or '?'}-{died or '?'})"
+    span = person.life_span()
+    return f"({span})" if span else ""
 
 
 def person_label(person: Person) -> str:

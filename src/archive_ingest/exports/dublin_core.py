@@ -110,7 +110,7 @@ def dc_element(record: Record, provenance: ProvenanceSettings) -> ET.Element:
 
 def title(record: Record) -> str:
     label = KIND_TITLES.get(record.kind, str(record.kind).capitalize())
-    people = ", ".join(_person_name(p) + (f" ({_years(p)})" if _years(p) else "") for p in record.persons)
+    people = ", ".join(_person_name(p) + (f" ({p.life_span()})" if p.life_span() else "") for p in record.persons)
     parts = [f"{label} of {people}" if people else label]
     if record.place:
         parts.append(record.place.name)
@@ -124,7 +124,7 @@ def person_subject(person: Person) -> str:
     name = _person_name(person)
     if person.name_latin and person.name != person.name_latin:
         name += f" ({person.name})"
-    return ", ".join(filter(None, (name, person.rank, _years(person))))
+    return ", ".join(filter(None, (name, person.rank, person.life_span())))
 
 
 def dc_date(value: str) -> str:
@@ -163,9 +163,3 @@ def write_dublin_core(out: IO[bytes], records: Sequence[Record], provenance: Pro
 
 def _person_name(person: Person) -> str:
     return person.name_latin or person.name
-
-
-def _years(person: Person) -> str:
-    if person.birth_year is None and person.death_year is None:
-        return ""
-    return f"{person.birth_year or '?'}-{person.death_year or '?'}"

@@ -24,7 +24,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..record import Person, Record
+from ..record import Record
 from .images import Pictures
 
 #: Kinds counted as graves and as monuments on a place's page.
@@ -47,12 +47,6 @@ def slug(name: str) -> str:
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii").lower()
     found = _NOT_SLUG.sub("-", ascii_name.replace("'", "")).strip("-")
     return found or "place-" + hashlib.sha1(name.encode("utf-8")).hexdigest()[:8]
-
-
-def life_span(person: Person) -> str:
-    if person.birth_year is None and person.death_year is None:
-        return ""
-    return f"{person.birth_year or '?'}–{person.death_year or '?'}"
 
 
 def decade_of(year: int) -> str:
@@ -121,7 +115,7 @@ def record_view(record: Record, pictures: Pictures, default_provenance: Any, kno
             name=person.name,
             name_latin=person.name_latin or "",
             rank=person.rank or "",
-            years=life_span(person),
+            years=person.life_span("–"),
             dates=" – ".join(filter(None, (person.birth_date, person.death_date))),
             source=person.source,
         )
@@ -216,7 +210,7 @@ def _title(record: Record) -> str:
     if record.persons:
         parts = []
         for person in record.persons:
-            span = life_span(person)
+            span = person.life_span("–")
             parts.append(f"{person.name} ({span})" if span else person.name)
         return "; ".join(parts)
     if record.caption and record.caption.strip():
