@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import builtins
 import hashlib
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, is_dataclass
 from enum import StrEnum
+from functools import cache
 from typing import Any
 
 #: Record ids are the first 16 hex digits (64 bits) of the original's SHA-256: stable
@@ -364,12 +365,12 @@ class Record:
     def to_json(self) -> dict[str, Any]:
         """The record contract's JSON object (plain str/int/float/list/dict/None)."""
         data = asdict(self)
-        # Transient fields (metadata "transient"): filed beside the record, not in the catalog.
-        data["file"].pop("content", None)
-        data["ocr"].pop("passes", None)
-        data["ocr"].pop("words", None)
-        data["derivatives"].pop("access_jpeg", None)
-        data["derivatives"].pop("thumbnail_jpeg", None)
+        # Transient fields (metadata "transient"): in the pipeline only, never in the catalog.
+        for part in fields(self):
+            value = getattr(self, part.name)
+            if is_dataclass(value):
+                for name in _transient_names(type(value)):
+                    data[part.name].pop(name, None)
         # StrEnum values are str subclasses; make them plain strings so every JSON
         # encoder (and TinyDB's) sees ordinary values.
         plain: dict[str, Any] = _plain(data)
@@ -421,9 +422,14 @@ def _review_from_json(data: dict[str, Any]) -> Review:
     return review
 
 
+@cache
+def _transient_names(cls: Any) -> frozenset[str]:
+    return frozenset(f.name for f in fields(cls) if f.metadata.get("transient"))
+
+
 def _persistent(cls: Any, data: dict[str, Any]) -> dict[str, Any]:
     """`data` without the keys of `cls`'s transient fields: they are never read from JSON."""
-    transient = {f.name for f in fields(cls) if f.metadata.get("transient")}
+    transient = _transient_names(cls)
     return {key: value for key, value in data.items() if key not in transient}
 
 
