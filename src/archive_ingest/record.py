@@ -367,9 +367,9 @@ class Record:
         data = asdict(self)
         # Transient fields (metadata "transient"): in the pipeline only, never in the catalog.
         for part in fields(self):
-            value = getattr(self, part.name)
-            if is_dataclass(value):
-                for name in _transient_names(type(value)):
+            kind: type = type(getattr(self, part.name))
+            if is_dataclass(kind):
+                for name in _transient_names(kind):
                     data[part.name].pop(name, None)
         # StrEnum values are str subclasses; make them plain strings so every JSON
         # encoder (and TinyDB's) sees ordinary values.
