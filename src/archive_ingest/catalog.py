@@ -24,7 +24,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from filelock import FileLock, Timeout
@@ -45,6 +45,9 @@ from .catalog_files import (
 from .catalog_storage import TABLE, AtomicJSONStorage, _dumps, file_tag, parse_catalog_bytes
 from .errors import CatalogLocked, RecordNotFound
 from .record import Record
+
+if TYPE_CHECKING:
+    from .search_index import Layout
 
 __all__ = [
     "BACKUP_COUNT",
@@ -80,7 +83,7 @@ class Catalog:
         self._table = self._db.table(TABLE, cache_size=0)
         self._doc_ids: dict[str, int] | None = None
         self._parsed: tuple[str | None, dict[str, dict[str, Any]]] | None = None
-        self._layout: tuple[str, dict[int, tuple[int, int]] | None] | None = None
+        self._layout: tuple[str, Layout | None] | None = None
 
     # -- reading -------------------------------------------------------------------
     # A run asks for many records one at a time (is this file already archived?), and
@@ -105,13 +108,37 @@ class Catalog:
         except FileNotFoundError:
             return None
 
+    def _fresh_layout(self) -> Layout | None:
+        """Where every record lies in the current file, from a fresh search index; None when
+        there is no fresh index (or no file). Read once per file version."""
+        if self.path is None or not isinstance(self._db.storage, AtomicJSONStorage):
+            return None
+        tag = self._file_tag()
+        if tag is None:
+            return None
+        if self._layout is None or self._layout[0] != tag:
+            from .search_index import fresh_layout
+
+            layout = fresh_layout(self.path)
+            self._layout = (tag, layout if layout is not None and layout.tag == tag else None)
+        return self._layout[1]
+
+    def refresh_search_index(self) -> None:
+        """Rebuild the search index if it is missing or stale (a fresh one costs one SQLite read).
+
+        Raises:
+            CatalogError: the catalog cannot be read.
+        """
+        if self.path is None or self._file_tag() is None or self._fresh_layout() is not None:
+            return
+        from .search_index import rebuild
+
+        rebuild(self.path)
+        self._layout = None
+
     def _index(self) -> dict[str, int]:
         if self._doc_ids is None:
-            layout = None
-            if self.path is not None and self._parsed is None:
-                from .search_index import fresh_layout
-
-                layout = fresh_layout(self.path)
+            layout = self._fresh_layout() if self._parsed is None else None
             if layout is not None:
                 self._doc_ids = dict(layout.doc_ids)
             else:
@@ -140,23 +167,16 @@ class Catalog:
     def _read_one(self, doc_id: int) -> dict[str, Any] | None:
         """One record read from where a fresh search index says it lies, or None (then the
         whole file is parsed). Not when the parsed file is at hand and current."""
-        if self.path is None or not isinstance(self._db.storage, AtomicJSONStorage):
+        layout = self._fresh_layout()
+        if layout is None or doc_id not in layout.spans:
             return None
-        tag = self._file_tag()
-        if tag is None or (self._parsed is not None and self._parsed[0] == tag):
+        if self._parsed is not None and self._parsed[0] == layout.tag:
             return None
-        if self._layout is None or self._layout[0] != tag:
-            from .search_index import fresh_layout
-
-            layout = fresh_layout(self.path)
-            self._layout = (tag, layout.spans if layout is not None and layout.tag == tag else None)
-        spans = self._layout[1]
-        if spans is None or doc_id not in spans:
-            return None
-        offset, length = spans[doc_id]
+        assert self.path is not None
+        offset, length = layout.spans[doc_id]
         try:
             with open(self.path, "rb") as catalog:
-                if file_tag(os.fstat(catalog.fileno())) != tag:
+                if file_tag(os.fstat(catalog.fileno())) != layout.tag:
                     return None
                 catalog.seek(offset)
                 doc = orjson.loads(catalog.read(length))
@@ -250,21 +270,22 @@ class Catalog:
         from . import search_index
 
         assert self.path is not None
-        layout = search_index.fresh_layout(self.path)
+        layout = self._fresh_layout()
         if layout is None:
             return False
-        next_id = max(layout.doc_ids.values(), default=0) + 1
+        doc_ids = dict(layout.doc_ids)  # the cached layout stays as the file is until the write
+        next_id = max(doc_ids.values(), default=0) + 1
         by_doc: dict[int, Record] = {}
         for record in records:
-            doc_id = layout.doc_ids.get(record.id)
+            doc_id = doc_ids.get(record.id)
             if doc_id is None:
-                doc_id = layout.doc_ids[record.id] = next_id
+                doc_id = doc_ids[record.id] = next_id
                 next_id += 1
             by_doc[doc_id] = record
         bodies = {doc_id: _dumps(record.to_json()) for doc_id, record in by_doc.items()}
         if not storage.splice(layout.tag, layout.spans, bodies, {d: r.id for d, r in by_doc.items()}):
             return False
-        self._doc_ids = layout.doc_ids
+        self._doc_ids = doc_ids
         self._table._next_id = None  # TinyDB caches the next id; the file has new ones
         written = storage.last_write
         assert written is not None

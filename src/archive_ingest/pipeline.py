@@ -165,7 +165,7 @@ def run(
         orphans = recovery.clean_leftovers(ctx, catalog)
         found = discover.find_drops(ctx)
         summary.problems.extend(found.problems)
-        _refresh_search_index(settings.paths.catalog)
+        _refresh_search_index(catalog)
         if found.drops:
             # Set-up that costs time (a tesseract check, the catalog's hashes) only when
             # there is something to ingest: an empty inbox is done in a moment.
@@ -217,7 +217,7 @@ def run(
     return summary
 
 
-def _refresh_search_index(catalog_path: Path) -> None:
+def _refresh_search_index(catalog: Catalog) -> None:
     """Make the search index fresh before the run's first commit: each commit then splices
     the catalog file instead of rewriting it through TinyDB (and keeps the index fresh),
     the run's questions ("is this file known?", "how many wait for review?") need no parse
@@ -225,15 +225,10 @@ def _refresh_search_index(catalog_path: Path) -> None:
     (seconds at 10k records, once); a fresh one costs nothing. It is derived data: a
     failure is logged, never fatal.
     """
-    if not catalog_path.exists():
-        return
-    from . import search_index
-
     try:
-        if search_index.fresh_layout(catalog_path) is None:
-            search_index.rebuild(catalog_path)
+        catalog.refresh_search_index()
     except (CatalogError, OSError, sqlite3.Error) as exc:
-        log.warning("search index of %s not rebuilt: %s", catalog_path, exc)
+        log.warning("search index of %s not rebuilt: %s", catalog.path, exc)
 
 
 def _worker_count(asked: int, files: int, now: Callable[[], datetime]) -> int:
@@ -461,7 +456,7 @@ class _Batch:
                 self.catalog.commit(self.records.values())
             if not self.index_checked:
                 # A new catalog has no index yet: build it now, so later commits splice.
-                _refresh_search_index(self.ctx.settings.paths.catalog)
+                _refresh_search_index(self.catalog)
                 self.index_checked = True
             self.hook.reached("after_commit")
         for path in self.to_remove:
