@@ -191,6 +191,7 @@ def run(
         except KeyboardInterrupt:
             # Files already filed and verified are committed; the file in hand was rolled
             # back and stays in the inbox. A second Ctrl-C must not cut this commit short.
+            # The workers are stopped first (files in flight stay in the inbox).
             jobs.close()
             try:
                 with recovery.sigint_held():

@@ -33,6 +33,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from functools import partial
 
 from .context import RunContext
 from .record import EventType, Outcome, Record
@@ -149,7 +150,7 @@ def prepare_in_order(
     """
     for drop in drops:
         if not still_written(drop, "before it was read"):
-            yield drop, lambda drop=drop: prepare(drop, ctx, known)  # type: ignore[misc]
+            yield drop, partial(prepare, drop, ctx, known)
 
 
 def prepare_in_workers(
