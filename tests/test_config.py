@@ -141,3 +141,11 @@ def test_missing_inbox_is_a_usage_error(archive_home: ArchiveHome) -> None:
     assert result.stderr == (
         f"archive-ingest: error: paths.inbox: {archive_home.inbox} is not a folder (create it, or pass --inbox)\n"
     )
+
+
+def test_every_stage_the_config_accepts_has_a_module() -> None:
+    from archive_ingest.config import KNOWN_STAGES
+    from archive_ingest.pipeline import ORDERED_STAGES
+    from archive_ingest.workers import PER_FILE_STAGES
+
+    assert sorted(KNOWN_STAGES) == sorted([*PER_FILE_STAGES, *ORDERED_STAGES])

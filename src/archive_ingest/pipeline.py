@@ -66,7 +66,7 @@ from .record import EventType, FlagCode, Outcome, Record, ReviewStatus
 from .stages import discover, file, fixity, flags, ocr, similar
 from .stages.discover import Drop, one_line
 from .text.places import Gazetteer
-from .workers import PER_FILE_STAGES, Job, Prepared, Stage, note_warnings, prepare_in_order, prepare_in_workers
+from .workers import Job, Prepared, Stage, note_warnings, prepare_in_order, prepare_in_workers
 
 log = logging.getLogger(__name__)
 
@@ -77,8 +77,6 @@ ORDERED_STAGES: dict[str, Stage] = {
     "flags": flags.run,
     "file": file.run,
 }
-
-STAGES: dict[str, Stage] = {**PER_FILE_STAGES, **ORDERED_STAGES}
 
 #: Stages that need set-up before the first file (and may stop the run, e.g. tesseract
 #: missing), keyed by stage name.
