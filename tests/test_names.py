@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import pytest
 
-from archive_ingest.record import Person
+from archive_ingest.record import FieldSource, Person, PersonSources
 from archive_ingest.text.names import (
     NameParts,
+    attach_nameless_span,
     is_unknown,
     merge_persons,
     persons_in_caption,
     persons_in_inscription,
+    same_person,
     split_name,
 )
 
@@ -535,6 +537,7 @@ def test_merge_agreeing_person() -> None:
             1945,
             rank="ефрейтор",
             source="caption+ocr",
+            sources=PersonSources(FieldSource.BOTH, FieldSource.BOTH, FieldSource.STONE),
         )
     ]
     assert conflicts == []
@@ -747,3 +750,377 @@ def test_a_stone_read_in_part_agrees_with_the_fuller_caption() -> None:
     merged, conflicts = merge_persons(caption, stone)
     assert conflicts == []
     assert [(p.name, p.name_latin, p.source) for p in merged] == [("Тён Иван", "Tyon Ivan", "caption+ocr")]
+
+
+# -- per-field sources ---------------------------------------------------------------------
+
+B, C, S = FieldSource.BOTH, FieldSource.CAPTION, FieldSource.STONE
+
+
+def sourced(persons: list[Person]) -> list[tuple[str, str, PersonSources]]:
+    return [(p.name, p.source, p.sources) for p in persons]
+
+
+@pytest.mark.parametrize(
+    ("caption", "inscription", "expected"),
+    [
+        pytest.param(
+            "The grave of sergeant Oleg Petrovich Lapin (1921-1945).",
+            "СЕРЖАНТ\nЛАПИН ОЛЕГ ПЕТРОВИЧ\n1921-1945",
+            [("ЛАПИН ОЛЕГ ПЕТРОВИЧ", "caption+ocr", PersonSources(B, B, B))],
+            id="agree",
+        ),
+        pytest.param(
+            "Лапин Олег Петрович (1921-1945).",
+            "ЛАПИН\n1921-1945",
+            [("Лапин Олег Петрович", "caption+ocr", PersonSources(B, B, None))],
+            id="stone-read-in-part",
+        ),
+        pytest.param(
+            "The grave of Oleg Petrovich Lapin (1921-1945).",
+            "ЛАПИН ОЛЕГ ПЕТРОВИЧ",
+            [("ЛАПИН ОЛЕГ ПЕТРОВИЧ", "caption+ocr", PersonSources(B, C, None))],
+            id="stone-without-years",
+        ),
+        pytest.param(
+            "The grave of Oleg Petrovich Lapin (1921-1945).",
+            "ЛАПИН ОЛЕГ ПЕТРОВИЧ\n1921 - 19",
+            [("ЛАПИН ОЛЕГ ПЕТРОВИЧ", "caption+ocr", PersonSources(B, C, None))],
+            id="stone-years-unreadable",
+        ),
+        pytest.param(
+            "Могила лейтенанта Лапина (1921-1945).",
+            "РЯДОВОЙ\nЛАПИН ОЛЕГ ПЕТРОВИЧ\n1921-1945",
+            [
+                ("Лапина", "caption", PersonSources(C, C, C)),
+                ("ЛАПИН ОЛЕГ ПЕТРОВИЧ", "ocr", PersonSources(S, S, S)),
+            ],
+            id="conflict-keeps-each-reading-its-sources",
+        ),
+        pytest.param(
+            "Wreath-laying at the cemetery.",
+            "РЯДОВОЙ\nЛАПИН ОЛЕГ ПЕТРОВИЧ\n1921-1945",
+            [("ЛАПИН ОЛЕГ ПЕТРОВИЧ", "ocr", PersonSources(S, S, S))],
+            id="stone-only",
+        ),
+        pytest.param(
+            "The grave of private Oleg Lapin (1921-1945).",
+            "",
+            [("Oleg Lapin", "caption", PersonSources(C, C, C))],
+            id="caption-only",
+        ),
+        pytest.param(
+            "The grave of Oleg Petrovich Lapin (1921-1945).",
+            "ЛАПИН ОЛЕГ ПЕТРОВИЧ\n08.03.1921—09.05.1945",
+            [("ЛАПИН ОЛЕГ ПЕТРОВИЧ", "caption+ocr", PersonSources(B, S, None))],
+            id="stone-dates-beside-caption-years",
+        ),
+        pytest.param(
+            "The grave of Oleg Lapin (1945).",
+            "ЛАПИН ОЛЕГ\n1921-1945",
+            [("ЛАПИН ОЛЕГ", "caption+ocr", PersonSources(B, S, None))],
+            id="caption-gives-only-the-death-year",
+        ),
+        pytest.param(
+            "'Unknown soldier', Wonsan (1926-1950).",
+            "НЕИЗВЕСТНЫЙ СОЛДАТ\n1950",
+            [("НЕИЗВЕСТНЫЙ СОЛДАТ", "caption+ocr", PersonSources(B, C, None))],
+            id="stone-gives-only-the-death-year",
+        ),
+        pytest.param(
+            "The grave of private Oleg Lapin (1921-1945).",
+            "ЛАПИН ОЛЕГ\n1921-1945",
+            [("ЛАПИН ОЛЕГ", "caption+ocr", PersonSources(B, B, C))],
+            id="rank-from-the-caption",
+        ),
+        pytest.param(
+            "The grave of private Oleg Lapin (1921-1945).",
+            "СЕРЖАНТ\nЛАПИН ОЛЕГ\n1921-1945",
+            [("ЛАПИН ОЛЕГ", "caption+ocr", PersonSources(B, B, S))],
+            id="ranks-differ-the-stone-kept",
+        ),
+    ],
+)
+def test_per_field_sources_of_each_merge(caption: str, inscription: str, expected: list[object]) -> None:
+    merged, _ = merge_persons(persons_in_caption(caption), persons_in_inscription(inscription).persons)
+    assert sourced(merged) == expected
+
+
+def test_readers_give_their_own_per_field_sources() -> None:
+    assert [p.sources for p in persons_in_caption("The grave of Oleg Lapin (1921-1945).")] == [
+        PersonSources(C, C, None)
+    ]
+    assert [p.sources for p in persons_in_inscription("ЛАПИН ОЛЕГ").persons] == [PersonSources(S, None, None)]
+
+
+def test_a_stone_with_only_a_name_never_confirms_the_captions_years() -> None:
+    # The stone's given name is all OCR read; the caption's years are filled in beside it.
+    caption = persons_in_caption("The grave of Semyon Markovich Belov (1911-1946).")
+    merged, conflicts = merge_persons(caption, persons_in_inscription("СЕМЁН").persons)
+    assert conflicts == []
+    assert rows(merged) == [("Semyon Markovich Belov", "Belov Semyon Markovich", 1911, 1946, None, None, None)]
+    [person] = merged
+    assert person.source == "caption+ocr"  # the entry as a whole: both readings went into it
+    assert person.sources == PersonSources(FieldSource.BOTH, FieldSource.CAPTION, None)
+
+
+# -- names across scripts and partial reads ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("caption", "inscription", "name", "sources"),
+    [
+        pytest.param(
+            "The grave of Nam Yong Hui (1920-1945).",
+            "НАМ ЁН ХИ\n1920-1945",
+            "НАМ ЁН ХИ",
+            PersonSources(B, B, None),
+            id="latin-caption-cyrillic-stone",
+        ),
+        pytest.param(
+            "The grave of Nam Yong Hui (1920-1945).",
+            "남영희\n1920-1945",
+            "남영희",
+            PersonSources(B, B, None),
+            id="latin-caption-hangul-stone",
+        ),
+        pytest.param(
+            "The grave of Nam Yonghui (1920-1945).",
+            "남영희\n1920-1945",
+            "남영희",
+            PersonSources(B, B, None),
+            id="given-name-in-one-word",
+        ),
+        pytest.param(
+            "Нам Михаил (1920-1945).",
+            "남 미하일\n1920-1945",
+            "남미하일",
+            PersonSources(B, B, None),
+            id="russian-given-name-in-hangul",
+        ),
+        pytest.param(
+            "Хан Анна (1930-1947).",
+            "한 안나\n1930-1947",
+            "한안나",
+            PersonSources(B, B, None),
+            id="doubled-letter-in-hangul",
+        ),
+        pytest.param(
+            "The grave of Ri Hak Su (1917-1963).",
+            "리학수\n1917-1963",
+            "리학수",
+            PersonSources(B, B, None),
+            id="initial-sound-rule",
+        ),
+        pytest.param(
+            "Морозов Игорь Петрович (1920-1945).",
+            "ОРОЗОВ ИГОРЬ ПЕТРОВИЧ\n1920-1945",
+            "Морозов Игорь Петрович",
+            PersonSources(B, B, None),
+            id="first-letter-lost",
+        ),
+        pytest.param(
+            "Морозов Игорь Петрович (1920-1945).",
+            "МОРОЗО ИГОРЬ ПЕТРОВИЧ\n1920-1945",
+            "Морозов Игорь Петрович",
+            PersonSources(B, B, None),
+            id="last-letter-lost",
+        ),
+        pytest.param(
+            "Лаптев Олег Васильевич (1920-1945).",
+            "ОЛЕГ ВАСИЛЬЕВ\n1920-1945",
+            "Лаптев Олег Васильевич",
+            PersonSources(B, B, None),
+            id="surname-lost-patronymic-cut-short",
+        ),
+        pytest.param(
+            "The grave of Oleg Vasilyevich Laptev (1920-1945).",
+            "АПТЕВ ОЛЕГ ВАСИЛЬЕВ\n1920-1945",
+            "Oleg Vasilyevich Laptev",
+            PersonSources(B, B, None),
+            id="partial-read-across-scripts",
+        ),
+        pytest.param(
+            "The grave of Alexander Orlov (1919-1945).",
+            "ОРЛОВ АЛЕКСАНДР\n1919-1945",
+            "ОРЛОВ АЛЕКСАНДР",
+            PersonSources(B, B, None),
+            id="romanisation-variant",
+        ),
+    ],
+)
+def test_names_agree_across_scripts_and_partial_reads(
+    caption: str, inscription: str, name: str, sources: PersonSources
+) -> None:
+    merged, conflicts = merge_persons(persons_in_caption(caption), persons_in_inscription(inscription).persons)
+    assert conflicts == []
+    assert sourced(merged) == [(name, "caption+ocr", sources)]
+
+
+@pytest.mark.parametrize(
+    ("caption", "inscription", "conflicts"),
+    [
+        pytest.param(
+            "Петров Игорь (1920-1945).",
+            "ИВАНОВ ИГОРЬ\n1920-1945",
+            ["name: caption Петров Игорь, stone ИВАНОВ ИГОРЬ"],
+            id="another-surname",
+        ),
+        pytest.param(
+            "The grave of Nam Yong Hui (1921-1945).",
+            "НАМ ЁН ХИ\n1920-1945",
+            ["birth year: caption 1921, stone 1920 (Nam Yon Khi)"],
+            id="another-birth-year-across-scripts",
+        ),
+        pytest.param(
+            "Морозов Игорь Петрович (1920-1945).",
+            "ОРОЗОВ ИГОРЬ ПЕТРОВИЧ\n1920-1946",
+            ["death year: caption 1945, stone 1946 (Orozov Igor Petrovich)"],
+            id="partial-name-another-death-year",
+        ),
+    ],
+)
+def test_real_disagreements_still_conflict(caption: str, inscription: str, conflicts: list[str]) -> None:
+    from_caption = persons_in_caption(caption)
+    from_stone = persons_in_inscription(inscription).persons
+    merged, found = merge_persons(from_caption, from_stone)
+    assert found == conflicts
+    assert merged == [*from_caption, *from_stone]
+
+
+def test_same_person() -> None:
+    caption = Person("Морозов Игорь Петрович", birth_year=1920, death_year=1945)
+    assert same_person(caption, Person("ОРОЗОВ ИГОРЬ ПЕТРОВИЧ", birth_year=1920, death_year=1946, source="ocr"))
+    assert not same_person(caption, Person("ЛАПИН ОЛЕГ", birth_year=1920, death_year=1945, source="ocr"))
+
+
+# -- a stone's years without a name ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("inscription", "span", "unparsed"),
+    [
+        ("1908 - 1947", "1908 - 1947", ["1908 - 1947"]),
+        ("НЕИЗВЕСТН.. \n 1922- 1950", "1922- 1950", ["1922- 1950"]),
+        ("ВЕЧНАЯ ПАМЯТЬ\n1920-1945", "1920-1945", ["1920-1945"]),
+    ],
+)
+def test_a_span_that_belongs_to_no_name_is_reported(inscription: str, span: str, unparsed: list[str]) -> None:
+    reading = persons_in_inscription(inscription)
+    assert reading.persons == []
+    assert [(n.text, n.unparsed) for n in reading.nameless_spans] == [(span, tuple(unparsed))]
+    assert reading.unparsed_years == unparsed
+
+
+@pytest.mark.parametrize(
+    ("inscription", "expected", "conflicts"),
+    [
+        pytest.param(
+            "1908 - 1947",
+            [("Oleg Lapin", "caption+ocr", PersonSources(C, B, None), 1908, 1947)],
+            [],
+            id="same-years",
+        ),
+        pytest.param(
+            "НЕИЗВЕСТН.. \n 1908- 1947",
+            [("Oleg Lapin", "caption+ocr", PersonSources(C, B, None), 1908, 1947)],
+            [],
+            id="beside-an-unread-word",
+        ),
+        pytest.param(
+            "1918 - 1947",
+            [
+                ("Oleg Lapin", "caption", PersonSources(C, C, None), 1908, 1947),
+                ("Oleg Lapin", "ocr", PersonSources(C, S, None), 1918, 1947),
+            ],
+            ["birth year: caption 1908, stone 1918 (Lapin Oleg)"],
+            id="other-years",
+        ),
+        pytest.param(
+            "1918 — 19471:",
+            [
+                ("Oleg Lapin", "caption", PersonSources(C, C, None), 1908, 1947),
+                ("Oleg Lapin", "ocr", PersonSources(C, S, None), 1918, 1947),
+            ],
+            ["birth year: caption 1908, stone 1918 (Lapin Oleg)"],
+            id="glued-digit",
+        ),
+    ],
+)
+def test_a_nameless_span_goes_to_the_captions_one_person(
+    inscription: str, expected: list[object], conflicts: list[str]
+) -> None:
+    caption = persons_in_caption("The grave of Oleg Lapin (1908-1947).")
+    reading = attach_nameless_span(caption, persons_in_inscription(inscription))
+    assert (reading.unparsed_years, reading.nameless_spans) == ([], [])
+    merged, found = merge_persons(caption, reading.persons)
+    assert [(*row, p.birth_year, p.death_year) for row, p in zip(sourced(merged), merged, strict=True)] == expected
+    assert found == conflicts
+
+
+def test_the_glued_digit_is_a_recorded_correction() -> None:
+    caption = persons_in_caption("The grave of Oleg Lapin (1908-1947).")
+    reading = attach_nameless_span(caption, persons_in_inscription("1918 — 19471:"))
+    assert reading.corrections == ["years read as 1918-1947 (OCR digits corrected)"]
+
+
+@pytest.mark.parametrize(
+    ("caption", "inscription"),
+    [
+        pytest.param(
+            "The grave of Oleg Lapin (1908-1947) and Anna Lapina (1910-1950).", "1908 - 1947", id="two-in-the-caption"
+        ),
+        pytest.param("The grave of Oleg Lapin (1908-1947).", "1908 - 1947\n1910 - 1950", id="two-spans-on-the-stone"),
+        pytest.param(
+            "The grave of Oleg Lapin (1908-1947).",
+            "ЛАПИН ОЛЕГ 1910-1950\nВЕЧНАЯ ПАМЯТЬ\n1908-1947",
+            id="a-name-elsewhere",
+        ),
+        pytest.param("Wreath-laying at the cemetery.", "1908 - 1947", id="nobody-in-the-caption"),
+    ],
+)
+def test_a_nameless_span_stays_unparsed_otherwise(caption: str, inscription: str) -> None:
+    reading = persons_in_inscription(inscription)
+    assert attach_nameless_span(persons_in_caption(caption), reading) is reading
+    assert reading.unparsed_years != []
+
+
+# -- implausible stone spans -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("caption", "expected", "conflicts"),
+    [
+        pytest.param(
+            "The grave of Oleg Lapin (1938-1945).",
+            [("Oleg Lapin", "caption", 1938, 1945), ("ЛАПИН ОЛЕГ", "ocr", 1838, 1945)],
+            ["birth year: caption 1938, stone 1838 (Lapin Oleg)"],
+            id="caption-disagrees",
+        ),
+        pytest.param(
+            "The grave of Oleg Lapin (1945).",
+            [("Oleg Lapin", "caption", None, 1945), ("ЛАПИН ОЛЕГ", "ocr", 1838, 1945)],
+            [],
+            id="caption-agrees-in-part",
+        ),
+        pytest.param(
+            "The grave of Oleg Lapin (1838-1945).",
+            [("ЛАПИН ОЛЕГ", "caption+ocr", 1838, 1945)],
+            [],
+            id="caption-gives-the-same",
+        ),
+    ],
+)
+def test_an_implausible_stone_span_is_never_merged_or_corrected(
+    caption: str, expected: list[object], conflicts: list[str]
+) -> None:
+    stone = persons_in_inscription("ЛАПИН ОЛЕГ\n1838-1945").persons
+    merged, found = merge_persons(persons_in_caption(caption), stone)
+    assert [(p.name, p.source, p.birth_year, p.death_year) for p in merged] == expected
+    assert found == conflicts
+
+
+def test_an_implausible_stone_span_kept_beside_a_caption_person_without_years() -> None:
+    caption = [Person("Oleg Lapin", "Lapin Oleg", sources=PersonSources(C, None, None))]
+    stone = persons_in_inscription("ЛАПИН ОЛЕГ\n1838-1945").persons
+    assert merge_persons(caption, stone) == ([*caption, *stone], [])

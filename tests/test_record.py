@@ -10,6 +10,7 @@ from archive_ingest.record import (
     Event,
     EventType,
     ExifInfo,
+    FieldSource,
     FileInfo,
     Flag,
     FlagCode,
@@ -20,6 +21,7 @@ from archive_ingest.record import (
     OcrWord,
     Outcome,
     Person,
+    PersonSources,
     PhotoDate,
     Place,
     Provenance,
@@ -68,7 +70,19 @@ def full_record() -> Record:
             6,
             "derivatives/6e/6ee92d55c62a3416.words.json",
         ),
-        persons=[Person("Тён Иван", "Tyon Ivan", 1884, 1949, None, None, None, "caption+ocr")],
+        persons=[
+            Person(
+                "Тён Иван",
+                "Tyon Ivan",
+                1884,
+                1949,
+                None,
+                None,
+                None,
+                "caption+ocr",
+                PersonSources(FieldSource.BOTH, FieldSource.BOTH, None),
+            )
+        ],
         place=Place("Chongjin", "청진", "Чхонджин", "North Hamgyong", 41.7956, 129.7758, "caption"),
         date=PhotoDate("2013-01-09", "day", "exif"),
         provenance=Provenance(
@@ -151,3 +165,61 @@ def test_flag_raised_twice_keeps_one_flag() -> None:
     record.add_flag(FlagCode.NO_DATE, "no date")
     record.add_flag(FlagCode.NO_DATE, "still no date")
     assert [f for f in record.flags if f.code == FlagCode.NO_DATE] == [Flag(FlagCode.NO_DATE, "no date; still no date")]
+
+
+def test_person_sources_are_always_written() -> None:
+    record = full_record()
+    record.persons.append(Person("КИМ ШУРА", birth_year=1938, death_year=1947, source="ocr"))
+    assert [p["sources"] for p in record.to_json()["persons"]] == [
+        {"name": "both", "years": "both", "rank": None},
+        {"name": None, "years": None, "rank": None},  # built without sources: none claimed
+    ]
+
+
+def _stored_person(source: str, **values: object) -> dict[str, object]:
+    """A person as records stored before per-field sources hold it: no `sources` key."""
+    person: dict[str, object] = {"name": "Орлов Иван", "name_latin": "Orlov Ivan", "source": source}
+    person.update(values)
+    return person
+
+
+def test_persons_stored_before_per_field_sources_get_them_derived_conservatively() -> None:
+    data = full_record().to_json()
+    data["persons"] = [
+        _stored_person("caption+ocr", birth_year=1913, death_year=1945, rank="рядовой"),
+        _stored_person("ocr", death_year=1945),
+        _stored_person("caption", birth_year=1920, death_year=1945),
+        _stored_person("review"),
+        _stored_person("caption+ocr"),
+    ]
+    data["events"] = []
+    persons = Record.from_json(data).persons
+    assert [p.sources for p in persons] == [
+        # The old merge filled years and rank from the caption without saying so: `caption`.
+        PersonSources(FieldSource.BOTH, FieldSource.CAPTION, FieldSource.CAPTION),
+        PersonSources(FieldSource.STONE, FieldSource.STONE, None),
+        PersonSources(FieldSource.CAPTION, FieldSource.CAPTION, None),
+        PersonSources(FieldSource.REVIEW, None, None),
+        PersonSources(FieldSource.BOTH, None, None),
+    ]
+    assert Record.from_json(data).to_json()["persons"][0]["sources"] == {
+        "name": "both",
+        "years": "caption",
+        "rank": "caption",
+    }
+
+
+def test_stored_edit_events_say_which_values_a_reviewer_set() -> None:
+    data = full_record().to_json()
+    data["persons"] = [_stored_person("ocr+review", birth_year=1913, death_year=1945, rank="рядовой")]
+    edit = {"type": "edit", "at": "2026-11-27T09:00:00Z", "agent": "anna", "outcome": "success"}
+    data["events"] = [{**edit, "field": "person.1.death_year", "old": 1946, "new": 1945}]
+    [person] = Record.from_json(data).persons
+    assert person.sources == PersonSources(FieldSource.STONE, FieldSource.REVIEW, FieldSource.STONE)
+
+
+def test_stored_per_field_sources_are_read_as_stored() -> None:
+    data = full_record().to_json()
+    data["persons"][0]["sources"] = {"name": "both", "years": "caption", "rank": None}
+    [person] = Record.from_json(data).persons
+    assert person.sources == PersonSources(FieldSource.BOTH, FieldSource.CAPTION, None)

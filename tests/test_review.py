@@ -16,7 +16,11 @@ import pytest
 from click.testing import CliRunner
 
 from archive_ingest import catalog as catalog_module
+from archive_ingest.catalog import Catalog
 from archive_ingest.cli import cli
+from archive_ingest.context import RunContext
+from archive_ingest.record import FileInfo, Kind, OcrResult, Record, Source, record_id_for
+from archive_ingest.stages import extract, flags
 from conftest import ArchiveHome, new_home
 from scanmaker import ExifSpec, make_scan
 
@@ -187,6 +191,7 @@ def test_death_before_birth_is_refused(home: ArchiveHome) -> None:
         "рядовой",
         "ocr+review",  # read from the stone, corrected by a person
     )
+    assert person["sources"] == {"name": "stone", "years": "review", "rank": "review"}
     edit = next(e for e in record_of(home, BARE)["events"] if e.get("field") == "person.1.birth_year")
     assert (edit["old"], edit["new"]) == (1938, 1937)
 
@@ -257,3 +262,82 @@ def test_review_while_a_run_holds_the_lock_exits_3(home: ArchiveHome) -> None:
         result = invoke(home, "review", "accept", record_of(home, BARE)["id"])
     assert result.exit_code == 3
     assert "the catalog is locked by pid" in result.stderr
+
+
+# -- per-field sources under review (a record read from given OCR text, no tesseract) -----------
+
+
+def unconfirmed_home(archive_home: ArchiveHome) -> tuple[ArchiveHome, str]:
+    """A catalog of one headstone whose stone gave only a name beside the caption's years."""
+    ctx = RunContext(settings=archive_home.settings())
+    sha = "ab" * 32
+    record = Record(
+        id=record_id_for(sha),
+        kind=Kind.PHOTO,
+        source=Source("belov.jpg"),
+        file=FileInfo(sha, 1),
+        caption="The grave of Semyon Markovich Belov (1911-1946), Wonsan.",
+    )
+    record.ocr = OcrResult("СЕМЁН", 90.0, ["rus"], "tesseract 5.3.0")
+    record = flags.run(extract.run(record, ctx), ctx)
+    Catalog(archive_home.catalog).commit([record])
+    return archive_home, record.id
+
+
+def test_a_reviewers_years_rest_on_the_review_and_clear_the_flags(archive_home: ArchiveHome) -> None:
+    home, record_id = unconfirmed_home(archive_home)
+    before = record_of(home, "belov.jpg")
+    assert [f["code"] for f in before["flags"]] == ["no_date", "inscription_unread", "years_unconfirmed"]
+    result = invoke(home, "review", "edit", record_id, "--set", "person.1.birth_year=1911", "--by", "anna")
+    assert result.exit_code == 0, result.output
+    assert result.stderr == (
+        f"{record_id}: person.1.birth_year: 1911 -> 1911 (cleared inscription_unread, years_unconfirmed)\n"
+    )
+    [person] = record_of(home, "belov.jpg")["persons"]
+    assert (person["source"], person["sources"]) == (
+        "caption+ocr+review",
+        {"name": "both", "years": "review", "rank": None},
+    )
+    assert [f["code"] for f in record_of(home, "belov.jpg")["flags"]] == ["no_date"]
+
+
+def test_other_edits_leave_the_years_source(archive_home: ArchiveHome) -> None:
+    home, record_id = unconfirmed_home(archive_home)
+    result = invoke(
+        home, "review", "edit", record_id, "--set", "person.1.rank=рядовой", "--set", "person.1.name_latin=Belov Semen"
+    )
+    assert result.exit_code == 0, result.output
+    [person] = record_of(home, "belov.jpg")["persons"]
+    assert person["sources"] == {"name": "both", "years": "caption", "rank": "review"}
+    assert [f["code"] for f in record_of(home, "belov.jpg")["flags"]] == [
+        "no_date",
+        "inscription_unread",
+        "years_unconfirmed",
+    ]
+
+
+def test_a_person_added_by_review_rests_on_the_review(archive_home: ArchiveHome) -> None:
+    home, record_id = unconfirmed_home(archive_home)
+    result = invoke(
+        home, "review", "edit", record_id, "--set", "person.2.name=БЕЛОВА АННА", "--set", "person.2.death_year=1947"
+    )
+    assert result.exit_code == 0, result.output
+    added = record_of(home, "belov.jpg")["persons"][1]
+    assert (added["name"], added["death_year"], added["source"], added["sources"]) == (
+        "БЕЛОВА АННА",
+        1947,
+        "review",
+        {"name": "review", "years": "review", "rank": None},
+    )
+
+
+def test_show_prints_the_per_field_sources(archive_home: ArchiveHome) -> None:
+    home, record_id = unconfirmed_home(archive_home)
+    result = invoke(home, "review", "show", record_id)
+    assert result.exit_code == 0
+    assert (
+        "  person.1: Semyon Markovich Belov (Belov Semyon Markovich) 1911-1946 "
+        "[caption+ocr; name both, years caption]" in result.stdout
+    )
+    detail = "Semyon Markovich Belov: birth year 1911 and death year 1946 rest on the caption alone"
+    assert f"flag years_unconfirmed: {detail}" in result.stdout

@@ -109,9 +109,8 @@ def _print_for_review(record: Record, settings: Settings) -> None:
     out.print(side_by_side)
     for number, person in enumerate(record.persons, start=1):
         years = person.life_span() or "?-?"
-        out.print(
-            f"  person.{number}: {person.name} ({person.name_latin or '-'}) {years} [{person.source}]", markup=False
-        )
+        sources = f"{person.source}; {person.sources.describe()}"
+        out.print(f"  person.{number}: {person.name} ({person.name_latin or '-'}) {years} [{sources}]", markup=False)
     out.print(
         f"  place: {record.place.name if record.place else '-'}; date: {record.date.value if record.date else '-'}"
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import builtins
 import hashlib
+import re
 from dataclasses import asdict, dataclass, field, fields, is_dataclass
 from enum import StrEnum
 from functools import cache
@@ -55,6 +56,8 @@ class FlagCode(StrEnum):
     PLACE_CONFLICT = "place_conflict"  # the photo's GPS is far from the place the caption names
     INSCRIPTION_UNREAD = "inscription_unread"  # a headstone whose stone gave no name with a year
     UNPARSED_YEARS = "unparsed_years"  # year-like text on the stone that forms no valid life span
+    YEARS_UNCONFIRMED = "years_unconfirmed"  # a headstone's person whose years rest on the caption alone
+    IMPLAUSIBLE_YEARS = "implausible_years"  # a life span read on the stone that cannot be true here
     BAD_ENCODING = "bad_encoding"  # caption not UTF-8, decoded by a fallback
 
 
@@ -203,6 +206,61 @@ class Derivatives:
     """The thumbnail's bytes while the record is in the pipeline; filed to `thumbnail_path`."""
 
 
+class FieldSource(StrEnum):
+    """Where one value of a person comes from, and so which check it got."""
+
+    STONE = "stone"  # read on the stone only (not confirmed by the caption)
+    CAPTION = "caption"  # the caption only: nothing on the stone confirms it
+    BOTH = "both"  # read on the stone and the caption agrees
+    REVIEW = "review"  # set by a reviewer, who looked at the photo
+
+
+@dataclass
+class PersonSources:
+    """Per-field sources of a person: the truth about which values were checked against what.
+
+    Each is null when the person has no such value. Unlike the entry-level `Person.source`
+    (`caption+ocr` says only that both readings went into the entry), these never claim a
+    check a value did not get: years filled in from the caption beside a stone that gave
+    only the name are `caption`, not `both`.
+    """
+
+    name: FieldSource | None = None
+    """`both` when the stone's reading of the name agrees with the caption's, fully or as a
+    partial read (a letter lost at an end, a word cut short, words worn away)."""
+    years: FieldSource | None = None
+    """Of the birth and death years and dates together: `both` only when every one was read
+    on the stone and the caption gives the same; `stone` when all were read on the stone
+    (some without a caption value to compare); `caption` when any rests on the caption alone."""
+    rank: FieldSource | None = None
+    """`both` when stone and caption give the same rank, else the one that gave it."""
+
+    def describe(self) -> str:
+        """`name both, years caption` (the fields that have a source), for people to read."""
+        named = (("name", self.name), ("years", self.years), ("rank", self.rank))
+        return ", ".join(f"{what} {source}" for what, source in named if source is not None)
+
+    @classmethod
+    def all_from(cls, origin: FieldSource, person: Person) -> PersonSources:
+        """`origin` for each value `person` has (name, years, rank), null for the others."""
+        return cls(
+            name=origin if person.name else None,
+            years=origin if person.has_years else None,
+            rank=origin if person.rank else None,
+        )
+
+
+#: Which per-field source (`PersonSources`) each of a person's fields is counted in.
+_SOURCE_OF_PERSON_FIELD = {
+    "name": "name",
+    "birth_year": "years",
+    "death_year": "years",
+    "birth_date": "years",
+    "death_date": "years",
+    "rank": "rank",
+}
+
+
 @dataclass
 class Person:
     """A person named on the stone or in the caption."""
@@ -217,7 +275,25 @@ class Person:
     death_date: str | None = None
     rank: str | None = None
     source: str = "caption"
-    """`caption`, `ocr`, `review`, or several joined by `+` when they agree."""
+    """`caption`, `ocr`, `review`, or several joined by `+` when they agree: which readings
+    went into the entry as a whole. `sources` says what each value rests on."""
+    sources: PersonSources = field(default_factory=PersonSources)
+    """Per-field sources (`name`, `years`, `rank`); see `PersonSources`."""
+
+    @property
+    def has_years(self) -> bool:
+        """Whether any birth or death year or date is known."""
+        return any(v is not None for v in (self.birth_year, self.death_year, self.birth_date, self.death_date))
+
+    def mark_reviewed(self, field_name: str) -> None:
+        """A reviewer set `field_name` (`death_year`, `rank`, ...): its per-field source is now
+        `review`, or null once no value is left. `name_latin` is a form of the name, not a
+        reading of the stone, so editing it changes no source."""
+        part = _SOURCE_OF_PERSON_FIELD.get(field_name)
+        if part is None:
+            return
+        present = self.has_years if part == "years" else getattr(self, part) is not None
+        setattr(self.sources, part, FieldSource.REVIEW if present else None)
 
     def life_span(self, dash: str = "-") -> str:
         """`1884-1949`, `?-1945`, or "" when no year is known (`dash`: `–` for print)."""
@@ -387,7 +463,7 @@ class Record:
             caption=data.get("caption"),
             exif=_build(ExifInfo, data.get("exif") or {}),
             ocr=_build(OcrResult, data.get("ocr") or {}),
-            persons=[_build(Person, p) for p in data.get("persons") or []],
+            persons=_persons_from_json(data.get("persons") or [], data.get("events") or []),
             place=_build(Place, data["place"]) if data.get("place") else None,
             date=_build(PhotoDate, data["date"]) if data.get("date") else None,
             provenance=_build(Provenance, data["provenance"]) if data.get("provenance") else None,
@@ -414,6 +490,51 @@ class Record:
 def part_to_json(part: Any) -> Any:
     """The JSON form of one part of a record (a Place, a PhotoDate, a Review...), for events."""
     return _plain(asdict(part)) if part is not None else None
+
+
+_EDITED_PERSON = re.compile(r"^person\.(\d+)\.(\w+)$")
+
+
+def _persons_from_json(persons: list[dict[str, Any]], events: list[dict[str, Any]]) -> list[Person]:
+    """The persons of a stored record; those stored before per-field sources get them derived."""
+    built: list[Person] = []
+    for data in persons:
+        person: Person = _build(Person, {key: value for key, value in data.items() if key != "sources"})
+        if "sources" in data:
+            stored = data["sources"] or {}
+            person.sources = PersonSources(
+                *(FieldSource(stored[name]) if stored.get(name) else None for name in ("name", "years", "rank"))
+            )
+        else:
+            person.sources = _derived_sources(person)
+        built.append(person)
+    # A stored `+review` does not say which value the reviewer set; the edit events do.
+    for event in events:
+        match = _EDITED_PERSON.match(event.get("field") or "")
+        if event.get("type") != EventType.EDIT or match is None:
+            continue
+        number = int(match.group(1))
+        if 1 <= number <= len(built) and "sources" not in persons[number - 1]:
+            built[number - 1].mark_reviewed(match.group(2))
+    return built
+
+
+def _derived_sources(person: Person) -> PersonSources:
+    """Per-field sources implied by the entry-level `source` alone, conservatively.
+
+    For records stored before per-field sources existed. The old merge paired names only
+    when they agreed, so a `caption+ocr` name is `both`; but it filled years, dates and
+    rank from the caption wherever the stone had none without saying which, so on such an
+    entry they are `caption`: a value is never credited with a check it may not have had.
+    `ocr` alone gives `stone`, `caption` alone `caption`, `review` alone `review`.
+    """
+    parts = set(person.source.split("+"))
+    stone, caption = "ocr" in parts, "caption" in parts
+    single = FieldSource.CAPTION if caption else FieldSource.STONE if stone else FieldSource.REVIEW
+    sources = PersonSources.all_from(single, person)
+    if stone and caption and person.name:
+        sources.name = FieldSource.BOTH
+    return sources
 
 
 def _review_from_json(data: dict[str, Any]) -> Review:

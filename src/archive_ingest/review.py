@@ -58,6 +58,10 @@ FLAG_HELP: dict[FlagCode, str] = {
     FlagCode.INSCRIPTION_UNREAD: "no name with a year was read on the stone: read it from the photo and "
     "set person.N.name / birth_year / death_year",
     FlagCode.UNPARSED_YEARS: "the stone shows year-like text that is not a valid life span: check the years",
+    FlagCode.YEARS_UNCONFIRMED: "these years come from the caption; the stone did not show them: read them "
+    "on the photo and set person.N.birth_year / death_year (even to the same value) to confirm them",
+    FlagCode.IMPLAUSIBLE_YEARS: "the years read on the stone cannot be true here (a misread digit?): read them "
+    "on the photo and set person.N.birth_year / death_year",
 }
 
 PERSON_FIELDS = ("name", "name_latin", "birth_year", "death_year", "birth_date", "death_date", "rank")
@@ -66,10 +70,15 @@ EDITABLE = ("caption", "credit", "kind", "place", "date", *(f"person.{name}" for
 #: Flags whose checks depend on each editable field; an edit re-runs them.
 DEPENDENT_FLAGS: dict[str, tuple[FlagCode, ...]] = {
     "caption": (FlagCode.NO_CAPTION,),
-    "kind": (FlagCode.OCR_EMPTY, FlagCode.OCR_LOW_CONFIDENCE, FlagCode.INSCRIPTION_UNREAD),
+    "kind": (FlagCode.OCR_EMPTY, FlagCode.OCR_LOW_CONFIDENCE, FlagCode.INSCRIPTION_UNREAD, FlagCode.YEARS_UNCONFIRMED),
     "place": (FlagCode.UNKNOWN_PLACE, FlagCode.PLACE_CONFLICT),
     "date": (FlagCode.NO_DATE,),
-    "person": (FlagCode.CAPTION_CONFLICT, FlagCode.INSCRIPTION_UNREAD),
+    "person": (
+        FlagCode.CAPTION_CONFLICT,
+        FlagCode.INSCRIPTION_UNREAD,
+        FlagCode.YEARS_UNCONFIRMED,
+        FlagCode.IMPLAUSIBLE_YEARS,
+    ),
 }
 
 _PERSON_KEY = re.compile(r"^person(?:\.(\d+))?\.(\w+)$")
@@ -238,6 +247,7 @@ class Reviewer:
         setattr(person, name, new)
         if "review" not in person.source.split("+"):
             person.source = f"{person.source}+review" if person.source else "review"
+        person.mark_reviewed(name)  # the reviewer read it on the photo: it rests on them now
         return Change(f"person.{number}.{name}", old, new)
 
     def link(self, record_id: str, other_id: str, merge: bool, note: str | None = None) -> tuple[Record, Record]:

@@ -117,7 +117,7 @@ def record_view(record: Record, pictures: Pictures, default_provenance: Any, kno
             rank=person.rank or "",
             years=person.life_span("–"),
             dates=" – ".join(filter(None, (person.birth_date, person.death_date))),
-            source=person.source,
+            source=f"{person.source} ({person.sources.describe()})" if person.sources.describe() else person.source,
         )
         for person in record.persons
     ]

@@ -6,9 +6,16 @@ merged, or kept apart with `caption_conflict` when they disagree), what the phot
 records what stated it (`source`), in this order of trust: manifest cell, caption,
 inscription (OCR), EXIF/GPS.
 
+A stone whose only life span stands beside no name gives that span to the caption's one
+person (`attach_nameless_span`). Each person's `sources` says which of its values were
+read on the stone, taken from the caption, or both (`text/names/merge.py`); a stone span
+that cannot be true here (`text/years.implausible`) is never merged into the caption's
+person nor corrected toward it.
+
 Year-like text on the stone that forms no valid life span is flagged `unparsed_years`;
-the flags that judge the people (`caption_conflict`, `inscription_unread`) are checks in
-`flags.py`, so a reviewer's edit can clear them.
+the flags that judge the people (`caption_conflict`, `inscription_unread`,
+`years_unconfirmed`, `implausible_years`) are checks in `flags.py`, so a reviewer's edit
+can clear them.
 """
 
 from __future__ import annotations
@@ -18,8 +25,14 @@ import re
 from ..context import RunContext
 from ..record import EventType, FlagCode, Kind, Outcome, Person, PhotoDate, Record
 from ..text.dates import DateParseError, date_in_text, parse_date_cell
-from ..text.names import InscriptionReading, merge_persons, persons_in_caption, persons_in_inscription
-from ..text.years import find_life_spans
+from ..text.names import (
+    InscriptionReading,
+    attach_nameless_span,
+    merge_persons,
+    persons_in_caption,
+    persons_in_inscription,
+)
+from ..text.years import find_life_spans, implausible
 
 #: Words that say what a caption describes. Checked in this order: a wreath-laying *at*
 #: a monument is a ceremony, a monument *over* graves is a monument.
@@ -78,26 +91,21 @@ def place_text(caption: str, credit: str) -> str:
 
 
 def read_persons(record: Record) -> tuple[InscriptionReading, list[str]]:
-    """Set `record.persons` from caption and stone; returns the stone's reading and the conflicts."""
+    """Set `record.persons` from caption and stone; returns the stone's reading and the conflicts.
+
+    The reading returned is the one merged: a nameless span given to the caption's one
+    person is among its persons and no longer among its `unparsed_years`.
+    """
     stone = persons_in_inscription(record.ocr.text) if record.ocr.text else InscriptionReading()
     from_caption = persons_in_caption(record.caption) if record.caption else []
+    stone = attach_nameless_span(from_caption, stone)
     record.persons, conflicts = merge_persons(from_caption, stone.persons)
     return stone, conflicts
 
 
-def _flag_doubts(record: Record, stone: InscriptionReading, conflicts: list[str]) -> None:
-    for conflict in conflicts:
-        record.add_flag(FlagCode.CAPTION_CONFLICT, conflict)
-    if stone.unparsed_years and record.kind == Kind.HEADSTONE:
-        record.add_flag(
-            FlagCode.UNPARSED_YEARS,
-            "year-like text on the stone forms no valid life span: "
-            + ", ".join(f"'{y}'" for y in stone.unparsed_years),
-        )
-    if record.kind == Kind.HEADSTONE and not any(p.birth_year or p.death_year for p in stone.persons):
-        on_caption = [p for p in record.persons if "caption" in p.source]
-        rests = f"its people rest on the caption alone ({len(on_caption)})" if on_caption else "no one is named"
-        record.add_flag(FlagCode.INSCRIPTION_UNREAD, f"no name with a year was read on the stone; {rests}")
+def _describe(person: Person) -> str:
+    """`name [source; name both, years caption]` for the extraction event."""
+    return f"{person.name} [{person.source}; {person.sources.describe()}]"
 
 
 def run(record: Record, ctx: RunContext) -> Record:
@@ -108,11 +116,19 @@ def run(record: Record, ctx: RunContext) -> Record:
     record.kind = kind
     notes.append(f"kind {kind} ({why})")
     if record.persons:
-        notes.append("persons " + "; ".join(f"{p.name} [{p.source}]" for p in record.persons))
+        notes.append("persons " + "; ".join(_describe(p) for p in record.persons))
     if stone.corrections:
         notes.append("stone reading corrected: " + "; ".join(stone.corrections))
     if conflicts:
         notes.append("caption and stone disagree: " + "; ".join(conflicts))
+    unlikely = [
+        f"{p.name} {p.life_span()} ({reason})"
+        for p in stone.persons
+        if (reason := implausible(p.birth_year, p.death_year, p.birth_date, p.death_date)) is not None
+    ]
+    if unlikely:
+        # Kept as read, apart from the caption's reading; flags.py raises implausible_years.
+        notes.append("stone years that cannot be true here, kept as read: " + "; ".join(unlikely))
     if stone.unparsed_years and record.kind == Kind.HEADSTONE:
         # Only the OCR text shows these, so this flag is raised here, not re-checked in flags.py.
         unparsed = ", ".join(f"'{year}'" for year in stone.unparsed_years)

@@ -16,7 +16,12 @@ Forms read (dashes may be `-`, `‐`, `‑`, `‒`, `–`, `—`, `―` or `−`
   read when `allow_shorthand` is true (captions); on a stone, `1926-19` is far more likely a
   year cut short by wear or OCR than a shorthand, so inscriptions call with it false;
 - two clean four-digit years with nothing but spaces between them (`1926 1945`): tesseract
-  often drops a thin dash. Such spans are marked `corrected`.
+  often drops a thin dash. Such spans are marked `corrected`;
+- a clean death year with one more digit and punctuation glued to it at the end of a
+  line (`1921 — 19471:`): tesseract reads a speck or the stone's edge after the last year
+  as a digit and a mark. The year is read as its first four digits (1947) and the span is
+  marked `corrected`. Without the punctuation (`1910 — 19471`) the fifth digit may be the
+  year's own, so no span is read.
 
 Validity (a span failing any rule is not returned; `find_year_like` still lists its
 digits so the caller can flag them): years 1800-2030; birth <= death; at most 115 years
@@ -31,6 +36,10 @@ digits. Spans read through any such correction have `corrected=True`, so the cal
 record that the reading was corrected. A lone year (the death year on an unknown
 soldier's stone, `НЕИЗВЕСТНЫЙ СОЛДАТ / 1953`) is no span: `text/names/` reads it with
 `parse_year`.
+
+Validity is what can be read as a span at all. `implausible` says, further, whether a
+span can be true of someone buried in this archive (rules in its docstring): the caller
+keeps such a reading and shows it to a reviewer, rather than dropping it or trusting it.
 """
 
 from __future__ import annotations
@@ -42,6 +51,18 @@ from dataclasses import dataclass
 MIN_YEAR = 1800
 MAX_YEAR = 2030
 MAX_LIFE_YEARS = 115
+
+#: Plausible life spans for this archive (see `implausible`). The burials are mostly of
+#: 1945-1948, some to 1959, with Russo-Japanese war graves of 1904 and graves kept and
+#: added to since: a man who died in 1904 at 60 was born about 1844, and a child born by
+#: 1990 may be buried here; deaths from 1890 (before the war graves) to MAX_YEAR.
+EARLIEST_BIRTH = 1840
+LATEST_BIRTH = 1990
+EARLIEST_DEATH = 1890
+LATEST_DEATH = MAX_YEAR
+#: The oldest age at death believed without a second look (the oldest verified people
+#: lived to about 115-122; a carved 110+ is far likelier a misread digit).
+MAX_AGE = 110
 
 #: Letters and marks tesseract reads in place of digits in a carved year.
 OCR_DIGITS = {
@@ -81,6 +102,10 @@ _SPAN = re.compile(
     + r"|(?P<short>\d{1,2})(?![\d.]))"
     + _MARK
     + r"(?![^\W_])"
+)
+#: A clean span whose death year has a digit and punctuation glued on at the line's end: `1921 — 19471:`.
+_GLUED = re.compile(
+    r"(?<![^\W_])(?P<byear>\d{4})" + _MARK + rf"\s*{_DASH}\s*(?P<eyear>\d{{4}})\d[^\w\s]+(?=[ \t]*(?:\n|$))"
 )
 #: Two clean years with the dash lost: `1926 1945`.
 _DASHLESS = re.compile(r"(?<![^\W_])(?P<byear>\d{4})[ \t]+(?P<eyear>\d{4})(?![^\W_])")
@@ -135,16 +160,74 @@ def find_life_spans(text: str, *, allow_shorthand: bool = True) -> list[LifeSpan
         span = _span_from_match(match)
         if span is not None:
             spans.append(span)
-    taken = [(span.start, span.end) for span in spans]
-    for match in _DASHLESS.finditer(text):
-        if any(start < match.end() and match.start() < end for start, end in taken):
-            continue
-        span = _valid_span(
-            int(match.group("byear")), int(match.group("eyear")), None, None, match.start(), match.end(), True
-        )
-        if span is not None:
-            spans.append(span)
+    for pattern in (_GLUED, _DASHLESS):
+        taken = [(span.start, span.end) for span in spans]
+        for match in pattern.finditer(text):
+            if any(start < match.end() and match.start() < end for start, end in taken):
+                continue
+            span = _valid_span(
+                int(match.group("byear")), int(match.group("eyear")), None, None, match.start(), match.end(), True
+            )
+            if span is not None:
+                spans.append(span)
     return sorted(spans, key=lambda span: span.start)
+
+
+def implausible(
+    birth_year: int | None,
+    death_year: int | None,
+    birth_date: str | None = None,
+    death_date: str | None = None,
+) -> str | None:
+    """Why a life span cannot be true of someone buried here, or None if it can be.
+
+    Pure, for choosing among readings of a stone and for flagging one. Only the values
+    given are judged (None is unknown, not wrong). The rules, each with its reason:
+
+    - birth no later than death (by year, and by date when both are given): nobody dies
+      before being born, so one of the two was misread;
+    - births EARLIEST_BIRTH-LATEST_BIRTH and deaths EARLIEST_DEATH-LATEST_DEATH: who is
+      buried in these cemeteries (module constants say why these bounds); outside them a
+      digit was misread (`1845` for `1945`);
+    - at most MAX_AGE years between birth and death;
+    - a date (`YYYY-MM-DD`) must be a real calendar date in its side's year: `1923-02-30`
+      or a birth date of 1924 beside a birth year of 1923 is a misreading.
+
+    >>> implausible(1923, 1945)
+    >>> implausible(1835, 1945)
+    'born in 1835, before 1840'
+    """
+    for what, year, first, last in (
+        ("born", birth_year, EARLIEST_BIRTH, LATEST_BIRTH),
+        ("died", death_year, EARLIEST_DEATH, LATEST_DEATH),
+    ):
+        if year is not None and year < first:
+            return f"{what} in {year}, before {first}"
+        if year is not None and year > last:
+            return f"{what} in {year}, after {last}"
+    if birth_year is not None and death_year is not None:
+        if birth_year > death_year:
+            return f"born in {birth_year}, after dying in {death_year}"
+        if death_year - birth_year > MAX_AGE:
+            return f"{death_year - birth_year} years old at death, over {MAX_AGE}"
+    for what, date, year in (("birth", birth_date, birth_year), ("death", death_date, death_year)):
+        if date is None:
+            continue
+        if not _is_calendar_date(date):
+            return f"{what} date {date} is no calendar date"
+        if year is None or int(date[:4]) != year:
+            return f"{what} date {date} is not in the {what} year {year if year is not None else '(none)'}"
+    if birth_date is not None and death_date is not None and birth_date > death_date:
+        return f"born on {birth_date}, after dying on {death_date}"
+    return None
+
+
+def _is_calendar_date(value: str) -> bool:
+    match = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", value)
+    if match is None:
+        return False
+    year, month, day = (int(part) for part in match.groups())
+    return 1 <= month <= 12 and 1 <= day <= calendar.monthrange(year, month)[1]
 
 
 def find_year_like(text: str) -> list[tuple[int, int]]:

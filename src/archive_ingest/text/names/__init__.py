@@ -11,7 +11,7 @@ One job per module, each with its own decisions in its docstring:
 - `corrections`: OCR corrections of carved words (look-alike letters, one-letter misreads).
 - `inscription`: `persons_in_inscription` and `InscriptionReading`, the stone reader.
 - `caption`: `persons_in_caption`.
-- `merge`: `merge_persons`.
+- `merge`: `merge_persons`, `attach_nameless_span`, `same_person`.
 
 Decisions a user should know, whichever reading gave the person:
 
@@ -36,8 +36,8 @@ Decisions a user should know, whichever reading gave the person:
 from __future__ import annotations
 
 from .caption import persons_in_caption
-from .inscription import InscriptionReading, persons_in_inscription
-from .merge import merge_persons
+from .inscription import InscriptionReading, NamelessSpan, persons_in_inscription
+from .merge import attach_nameless_span, merge_persons, same_person
 from .parts import NameParts, is_unknown, split_name
 from .vocabulary import (
     DIMINUTIVES,
@@ -76,10 +76,13 @@ __all__ = [
     "UNKNOWN_WORDS",
     "InscriptionReading",
     "NameParts",
+    "NamelessSpan",
+    "attach_nameless_span",
     "fold",
     "is_unknown",
     "merge_persons",
     "persons_in_caption",
     "persons_in_inscription",
+    "same_person",
     "split_name",
 ]

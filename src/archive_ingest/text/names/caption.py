@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from ...record import Person
+from ...record import FieldSource, Person, PersonSources
 from ..translit import to_latin
 from ..years import LifeSpan, find_life_spans, parse_year
 from .parts import is_given, script_of, surname_first
@@ -121,7 +121,7 @@ def _latin_form(name: str) -> str:
 
 
 def persons_in_caption(text: str) -> list[Person]:
-    """The people a caption names, in order, with `source="caption"`.
+    """The people a caption names, in order, with `source="caption"` (every per-field source `caption`).
 
     A person is a name right before a life span in brackets, `The grave of [rank] NAME
     (1925-1945)`, `Simply 'Pyotr' (1926-1958)`, `Тихонов Евгений Фёдорович (1897-1954)`, or
@@ -170,4 +170,7 @@ def persons_in_caption(text: str) -> list[Person]:
         if span is not None:
             person.birth_date, person.death_date = span.birth_date, span.death_date
         people.append((start, person))
-    return [person for _, person in sorted(people, key=lambda item: item[0])]
+    persons = [person for _, person in sorted(people, key=lambda item: item[0])]
+    for person in persons:
+        person.sources = PersonSources.all_from(FieldSource.CAPTION, person)
+    return persons

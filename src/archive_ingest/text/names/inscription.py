@@ -23,6 +23,10 @@ Decisions a user should know:
   that belongs to no name (`1926 - 19`, `1950-1940`, a span after an epitaph), so the
   caller can flag the record. A lone clean year on a stone with nobody named on it (a
   monument's `1945`) is not listed.
+- A valid span that belongs to no name is also in `InscriptionReading.nameless_spans`, with
+  the `unparsed_years` entries it gave: a stone whose name is worn away but whose years
+  are clear (`1908 - 1947` alone) still tells the caption's one person's years
+  (`merge.attach_nameless_span`).
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field, replace
 
-from ...record import Person
+from ...record import FieldSource, Person, PersonSources
 from ..translit import to_latin
 from ..years import LifeSpan, find_life_spans, find_year_like, parse_year
 from .corrections import correct, correct_slots, fix_lookalikes, read_rank
@@ -50,6 +54,18 @@ from .parts import (
 from .vocabulary import EPITAPH_WORDS, UNKNOWN_NOUNS, UNKNOWN_WORDS, fold
 
 
+@dataclass(frozen=True)
+class NamelessSpan:
+    """A valid life span on the stone that belongs to no name read there."""
+
+    span: LifeSpan
+    """The span; `start`/`end` index the inscription as read (NFC)."""
+    text: str
+    """The span as read (`1922- 1950`)."""
+    unparsed: tuple[str, ...]
+    """The entries of `InscriptionReading.unparsed_years` it gave."""
+
+
 @dataclass
 class InscriptionReading:
     """What `persons_in_inscription` read: people, and what a reviewer should know."""
@@ -61,6 +77,8 @@ class InscriptionReading:
     """Each OCR correction made, `'ВЛАДИМИP' -> 'ВЛАДИМИР' (Latin look-alike letters)`."""
     unparsed_years: list[str] = field(default_factory=list)
     """Year-like text that gave no valid life span, or a span that belongs to no name."""
+    nameless_spans: list[NamelessSpan] = field(default_factory=list)
+    """The valid spans that belong to no name (also listed in `unparsed_years`)."""
 
 
 _INITIALS = re.compile(r"(?:[А-ЯЁA-Z]\.){1,2}")
@@ -94,6 +112,7 @@ class _StoneReader:
         self.rank: str | None = None
         self.corrections: list[str] = []
         self.used: list[tuple[int, int]] = []
+        self.nameless: list[LifeSpan] = []
 
     # events -------------------------------------------------------------------------
     def name_line(self, words: list[str]) -> None:
@@ -138,11 +157,13 @@ class _StoneReader:
             target.span = placed
             self.close()
             if not self.done or self.done[-1] is not target:
+                self.nameless.append(placed)
                 return  # the words before it were no name: the span belongs to nobody
         elif target is None and self.done and self.done[-1].span is None and self.done[-1].death_year is None:
             self.done[-1].span = placed
         else:
             self.close()
+            self.nameless.append(placed)
             return
         self.used.append((placed.start, placed.end))
         if span.corrected:
@@ -299,6 +320,13 @@ def _to_person(draft: _Draft, source: str) -> tuple[Person, NameParts]:
     return person, replace(split_name(name), hangul=draft.hangul, hanja=draft.hanja)
 
 
+def _stone_person(draft: _Draft) -> tuple[Person, NameParts]:
+    """The person a draft names, every value read on the stone."""
+    person, parts = _to_person(draft, "ocr")
+    person.sources = PersonSources.all_from(FieldSource.STONE, person)
+    return person, parts
+
+
 def persons_in_inscription(text: str) -> InscriptionReading:
     """The people an inscription (OCR text, one carved line per text line) names.
 
@@ -323,9 +351,10 @@ def persons_in_inscription(text: str) -> InscriptionReading:
     reader.close()
     reading = InscriptionReading(corrections=reader.corrections)
     for draft in reader.done:
-        person, parts = _to_person(draft, "ocr")
+        person, parts = _stone_person(draft)
         reading.persons.append(person)
         reading.names.append(parts)
+    from_span: dict[LifeSpan, list[str]] = {span: [] for span in reader.nameless}
     for start, end in find_year_like(text):
         if any(s < end and start < e for s, e in reader.used):
             continue
@@ -333,4 +362,10 @@ def persons_in_inscription(text: str) -> InscriptionReading:
         if not reading.persons and parse_year(token) is not None and token.isdigit():
             continue  # a monument's year
         reading.unparsed_years.append(token)
+        for span, tokens in from_span.items():
+            if span.start < end and start < span.end:
+                tokens.append(token)
+    reading.nameless_spans = [
+        NamelessSpan(span, text[span.start : span.end], tuple(tokens)) for span, tokens in from_span.items()
+    ]
     return reading
