@@ -196,12 +196,12 @@ def test_low_contrast_with_uneven_light(ctx: RunContext) -> None:
 
 
 def test_small_letters_in_a_big_image(ctx: RunContext) -> None:
-    # Letters 26 px high in a 2400 x 1800 photo: the survey finds them, the crop enlarges them.
+    # Letters 26 px high in a 2400 x 1800 photo: the detector finds the two lines, each is
+    # cropped and enlarged for tesseract.
     draw_inscription(["ЗАЙЦЕВ БОРИС", "1886-1965"], size=(2400, 1800), font_px=26).save(ctx.inbox / "far.png")
     record = ocr.run(record_for("far.png"), ctx)
     assert normalise(record.ocr.text) == normalise("ЗАЙЦЕВ БОРИС\n1886-1965")
-    assert "crop" in record.ocr.preprocess
-    assert any(step.startswith("scale:") for step in record.ocr.preprocess)
+    assert record.ocr.preprocess[:2] == ["detect:2 lines", "crop"]
     # Word boxes are in the pixels of the upright copy that was read (2400 px scaled to
     # ocr.max_long_edge = 2000): the first line starts left of centre, 861 * 2000/2400 = 718
     # px down (draw_inscription centres the two 39 px lines in 1800 px).
@@ -212,20 +212,46 @@ def test_small_letters_in_a_big_image(ctx: RunContext) -> None:
 def test_words_and_decisions_are_recorded(ctx: RunContext) -> None:
     make_scan(ctx.inbox / "w.png", ["ТЁН ИВАН", "1884-1949"])
     record = ocr.run(record_for("w.png"), ctx)
+    # The names line is read by tesseract, the years line by the line engine's recogniser.
     assert [normalise(w.text) for w in record.ocr.words] == ["тен", "иван", "1884-1949"]
     assert all(w.confidence > 80 for w in record.ocr.words)
-    assert record.ocr.psm in (6, 11)
-    assert record.ocr.preprocess[0] == "grayscale"
+    assert record.ocr.psm == 7
+    assert record.ocr.preprocess[:4] == ["detect:2 lines", "crop", "years:1", "tesseract:1"]
+    assert record.ocr.preprocess[-1] == "flatten"
+    assert "; rapidocr " in (record.ocr.engine or "")
     assert "tesseract calls" in record.events[-1].detail
+    # Each word's box lies on its line of the drawn stone: the years below the names.
+    names, years = record.ocr.words[0].box, record.ocr.words[2].box
+    assert names[1] + names[3] <= years[1] + 2
 
 
-def test_time_budget_skips_optional_steps(archive_home: ArchiveHome, engine: str) -> None:
+def test_survey_plan_reads_without_a_line_engine(archive_home: ArchiveHome, engine: str) -> None:
+    context = context_with(archive_home, engine, "  line_engine: none\n")
+    make_scan(context.inbox / "s.png", ["ТЁН ИВАН", "1884-1949"])
+    record = ocr.run(record_for("s.png"), context)
+    assert normalise(record.ocr.text) == normalise("ТЕН ИВАН\n1884-1949")
+    assert record.ocr.preprocess[0] == "grayscale" and record.ocr.psm in (6, 11)
+    assert "rapidocr" not in (record.ocr.engine or "")
+
+
+def test_the_survey_plan_reads_what_the_detector_misses(ctx: RunContext, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A detector that finds nothing (as on some worn stones): tesseract's survey reads the page.
+    lines = ocr.line_engine(ctx.settings.ocr)
+    assert lines is not None
+    monkeypatch.setattr(lines, "detect", lambda page: [])
+    make_scan(ctx.inbox / "f.png", ["ТЁН ИВАН", "1884-1949"])
+    record = ocr.run(record_for("f.png"), ctx)
+    assert normalise(record.ocr.text) == normalise("ТЕН ИВАН\n1884-1949")
+    assert "the line detector found no text: read by tesseract's survey" in record.events[-1].detail
+
+
+def test_an_old_time_budget_setting_is_accepted_and_changes_nothing(archive_home: ArchiveHome, engine: str) -> None:
+    # pipeline.yaml files written before reading became independent of the clock still load.
     context = context_with(archive_home, engine, "  time_budget_seconds: 0.01\n")
     make_scan(context.inbox / "b.png", ["ТЁН ИВАН", "1884-1949"])
     record = ocr.run(record_for("b.png"), context)
-    # The survey and the first candidates always run; the extra mode does not fit.
     assert normalise(record.ocr.text) == normalise("ТЕН ИВАН\n1884-1949")
-    assert "psm 11 skipped (time budget)" in record.events[-1].detail
+    assert "skipped" not in record.events[-1].detail
 
 
 # -- wrong script ---------------------------------------------------------------------------------

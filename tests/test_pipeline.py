@@ -16,6 +16,10 @@ from archive_ingest.search import normalise
 from conftest import ArchiveHome, IngestedBatch, new_home
 from scanmaker import make_scan
 
+#: How the OCR event and record name the engines: tesseract (through pytesseract or tesserocr), then the line engine.
+TESSERACT = r"tesseract \d+\.\d+\.\d+|tesserocr \S+ \(tesseract \d+\.\d+\.\d+\)"
+RAPIDOCR = r"rapidocr \S+ \(PP-OCRv6 small; onnxruntime \S+\)"
+
 
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
@@ -94,8 +98,9 @@ def test_ocr_reads_the_rotated_stone_upright(ingested_batch: IngestedBatch) -> N
     assert normalise(record["ocr"]["text"]) == normalise("ТЕН ИВАН\n1884-1949")
     assert record["ocr"]["confidence"] > 80
     assert record["ocr"]["languages"] == ["rus", "kor", "eng"]
-    # pytesseract: "tesseract 5.3.0"; tesserocr (ocr.engine auto, when installed): "tesserocr 2.13.0 (tesseract 5.5.4)"
-    assert re.fullmatch(r"tesseract \d+\.\d+\.\d+|tesserocr \S+ \(tesseract \d+\.\d+\.\d+\)", record["ocr"]["engine"])
+    # pytesseract: "tesseract 5.3.0"; tesserocr (ocr.engine auto, when installed): "tesserocr 2.13.0 (tesseract 5.5.4)";
+    # then the line engine: "rapidocr 3.10.0 (PP-OCRv6 small; onnxruntime 1.32.0)"
+    assert re.fullmatch(rf"({TESSERACT}); {RAPIDOCR}", record["ocr"]["engine"])
 
 
 def test_ocr_words_are_filed_beside_the_record(ingested_batch: IngestedBatch) -> None:
@@ -171,9 +176,7 @@ def test_events_tell_the_story(ingested_batch: IngestedBatch) -> None:
     for expected in ("metadata extraction", "ocr", "fixity check", "ingestion"):
         assert expected in types
     ocr_event = next(e for e in record["events"] if e["type"] == "ocr")
-    assert re.fullmatch(
-        r"archive-ingest \S+; (tesseract \d+\.\d+\.\d+|tesserocr \S+ \(tesseract \d+\.\d+\.\d+\))", ocr_event["agent"]
-    )
+    assert re.fullmatch(rf"archive-ingest \S+; ({TESSERACT}); {RAPIDOCR}", ocr_event["agent"])
     outcomes = {e["type"]: e["outcome"] for e in record["events"]}
     assert outcomes.pop("duplicate drop") == "warning"
     assert set(outcomes.values()) == {"success"}

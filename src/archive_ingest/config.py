@@ -67,28 +67,36 @@ class SimilarSettings(_Section):
 
 
 class OcrSettings(_Section):
-    """How the OCR stage reads an inscription (see `reading/reader.py` for the plan)."""
+    """How the OCR stage reads an inscription (see `reading/reader.py` for the plans)."""
 
     engine: Literal["auto", "pytesseract", "tesserocr"] = "auto"
-    """auto: tesserocr (models kept loaded; `pip install archive-ingest[fast]`) when it is
-    installed and loads the languages, else pytesseract (one tesseract process per call)."""
+    """The tesseract engine. auto: tesserocr (models kept loaded) when it is installed and
+    loads the languages, else pytesseract (one tesseract process per call)."""
+    line_engine: Literal["auto", "rapidocr", "none"] = "auto"
+    """Finds the text lines and reads their digits (`reading/plan_lines.py`). auto: rapidocr
+    when it is installed, else none; none: tesseract alone reads (`reading/plan_survey.py`)."""
     languages: list[str] = Field(default_factory=lambda: ["rus", "kor", "eng"], min_length=1)
     psm: Annotated[int, Field(ge=3, le=13)] = 6
-    """Page segmentation mode of the first candidates (read with and without binarising)."""
+    """Survey plan: page segmentation mode of the first candidates (read with and without binarising)."""
     extra_psms: list[Annotated[int, Field(ge=3, le=13)]] = Field(default_factory=lambda: [11])
-    """Further modes tried on the flattened crop while the time budget allows."""
+    """Survey plan: further modes tried on the flattened crop."""
     timeout_seconds: Annotated[float, Field(gt=0)] = 120.0
     """A single tesseract call running longer is stopped (the record gets `ocr_failed`)."""
-    time_budget_seconds: Annotated[float, Field(gt=0)] = 3.0
-    """Soft budget per image: optional steps (sweep, extra modes) start only if they fit."""
+    time_budget_seconds: float | None = None
+    """Ignored, kept so older pipeline.yaml files still load: reading no longer depends on
+    the clock (the same bytes and settings give the same record on a busy machine)."""
     max_long_edge: Annotated[int, Field(ge=200)] = 2000
     survey_language: str = "rus"
-    """The one fast language of the survey that finds the inscription and its rotation."""
+    """Survey plan: the one fast language of the survey that finds the inscription and its rotation."""
     survey_long_edge: Annotated[int, Field(ge=200)] = 1000
+    detect_long_edge: Annotated[int, Field(ge=320, le=4000)] = 960
+    """Line plan: the detector reads a copy of the page this big (long edge, pixels)."""
+    max_lines: Annotated[int, Field(ge=1, le=100)] = 12
+    """Line plan: at most this many lines of the inscription are read (the largest)."""
     sweep: bool = True
-    """Try 90/180/270 degrees when EXIF names no rotation and the upright survey finds no text."""
+    """Find the rotation when EXIF names none (both plans; see their docstrings)."""
     letter_px: Annotated[int, Field(ge=10, le=200)] = 40
-    """Letter height (pixels) the inscription is scaled to before reading."""
+    """Letter height (pixels) the inscription is scaled to before tesseract reads it."""
     min_word_confidence: Annotated[float, Field(ge=0, le=100)] = 40.0
     """Words read with less confidence stay in the word list but not in `ocr.text`."""
 

@@ -2,6 +2,7 @@
 
 - `Word`: one word read (text, confidence, box, and the line tesseract put it in);
 - `is_confident`: a word that is evidence of real text (confident, two letters or digits);
+- `in_text`: whether a word is confident enough to enter the text;
 - `text_of`: the words joined into lines, in reading order;
 - `inscription_box`: where the inscription is, from the confident words of a first,
   fast reading: the largest group of such words lying close together, widened by margins
@@ -18,6 +19,8 @@ from dataclasses import dataclass
 
 #: A word at least this confident (0-100) counts as evidence that there is text there.
 CONFIDENT = 60.0
+#: Short words and punctuation need this confidence to enter the text.
+SHORT_WORD_CONFIDENCE = 70.0
 
 _ALNUM = re.compile(r"\w", re.UNICODE)
 
@@ -40,6 +43,18 @@ class Word:
 
 def is_confident(word: Word, threshold: float = CONFIDENT) -> bool:
     return word.confidence >= threshold and word.alnum >= 2
+
+
+def in_text(word: Word, min_confidence: float) -> bool:
+    """Whether a word of the kept reading goes into the text.
+
+    Words of one or two characters, and punctuation (a dash between years), are what stone
+    grain reads most often, so they need a confidence of at least 70 (or the minimum,
+    if higher); longer words need `min_confidence`.
+    """
+    if word.alnum >= 3:
+        return word.confidence >= min_confidence
+    return word.confidence >= max(min_confidence, SHORT_WORD_CONFIDENCE)
 
 
 def text_of(words: Sequence[Word]) -> str:

@@ -1,8 +1,9 @@
-"""Read one inscription: find where and which way up it is, try candidates, keep the best.
+"""The survey plan: tesseract alone finds the inscription, its rotation and reads it.
 
-The engine is passed in (`Engine`: pages in, words per page out), so this package never
-imports pytesseract; `stages/ocr.py` supplies tesseract. Every engine call reads several
-pages at once, because each call pays for loading the language models.
+Used when no line engine is configured (`ocr.line_engine: none`), and by the line plan
+(`plan_lines.py`) for a page on which the detector found no text. The engine is passed
+in, so this package never imports pytesseract; every engine call reads several pages at
+once, because each call pays for loading the language models.
 
 1. Survey. A copy scaled to `survey_long_edge`, and its inverse (for light letters on dark
    stone), read in one call with one fast language (`survey_language`), sparse text
@@ -19,28 +20,27 @@ pages at once, because each call pays for loading the language models.
    are about `letter_px` tall, flattened (divided by its background: uneven light) as it
    is and inverted (light letters on dark stone), and deskewed. Both polarities are read
    with the configured languages in the first of `psms`; the better one, and a binarised
-   copy of it, are read in each further mode while the time budget allows. Without a
-   region (no confident survey word) the whole image and its inverse are read (psm 11,
-   Sauvola threshold) instead.
+   copy of it, are read in each further mode. Without a region (no confident survey
+   word) the whole image and its inverse are read (psm 11, Sauvola threshold) instead.
 5. Choice. The candidate with the best `scoring.score` is kept; its words under
    `min_word_confidence` are left out of the text (they stay in the word list for
    review), and `scripts.wrong_script` judges the text's alphabet.
 
-The time budget is soft: the survey and the first candidate call always run; the sweep
-and every further call run only if the last call's duration still fits in what is left.
+Every step runs whenever its condition holds, whatever the time it takes: the work per
+image is fixed by the pixels and the settings (at most 2 survey calls and 1 + len(psms)
+region calls), so a busy machine reads exactly what an idle one does.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from statistics import fmean
-from typing import Protocol
 
 from . import images
+from .base import Engine, Passes, Reading, ReadOptions
 from .images import Gray
-from .layout import Word, inscription_box, is_confident, letter_height, text_of
+from .layout import Word, in_text, inscription_box, is_confident, letter_height, text_of
 from .scoring import score
 from .scripts import wrong_script
 
@@ -52,57 +52,9 @@ SWEEP_MARGIN = 1.5
 MIN_SCALE, MAX_SCALE = 0.5, 3.0
 #: Deskew only when the levelled projection profile is this much sharper than as found.
 MIN_SKEW_GAIN = 1.25
-#: Short words and punctuation need this confidence to enter the text.
-SHORT_WORD_CONFIDENCE = 70.0
 
 ADAPTIVE_THRESHOLD = {"thresholding_method": "1"}  # tesseract 5: tiled (adaptive) Otsu
 SAUVOLA_THRESHOLD = {"thresholding_method": "2"}
-
-
-class Engine(Protocol):
-    """Reads pages (grayscale arrays) with `languages` in mode `psm`; words per page."""
-
-    def __call__(
-        self, pages: Sequence[Gray], languages: Sequence[str], psm: int, options: Mapping[str, str]
-    ) -> list[list[Word]]: ...
-
-
-@dataclass(frozen=True)
-class ReadOptions:
-    languages: tuple[str, ...]
-    survey_language: str = "rus"
-    survey_long_edge: int = 1000
-    psms: tuple[int, ...] = (6, 11)
-    letter_px: int = 40
-    min_word_confidence: float = 40.0
-    time_budget_seconds: float = 3.0
-    sweep: bool = True
-
-
-@dataclass
-class Reading:
-    """The kept reading of one image, and how it was obtained."""
-
-    text: str
-    confidence: float | None
-    """Mean confidence of the words in `text`; None when no word was kept."""
-    words: list[Word]
-    """Words of the kept candidate (those left out of `text` too), boxes in the upright image."""
-    rotation: int
-    """Degrees clockwise the upright (EXIF-applied) image was turned before reading."""
-    rotation_method: str
-    """`exif`, `sweep` or `none` (see `OcrResult.rotation_method`)."""
-    preprocess: list[str]
-    psm: int | None
-    wrong_script: str | None
-    """What `scripts.wrong_script` saw, or None when the alphabet looks right."""
-    candidates: int = 0
-    """How many candidate readings were scored."""
-    engine_calls: int = 0
-    notes: list[str] = field(default_factory=list)
-    """Steps skipped for the time budget, for the event detail."""
-    passes: list[tuple[str, float]] = field(default_factory=list)
-    """(what was read, seconds) of each tesseract call, in order: where the time went."""
 
 
 @dataclass
@@ -115,60 +67,28 @@ class _Candidate:
     score: float = 0.0
 
 
-class _Clock:
-    def __init__(self, budget: float, now: Callable[[], float]) -> None:
-        self.now = now
-        self.start = now()
-        self.budget = budget
-        self.last_call = 0.0
-        self.calls = 0
-        self.passes: list[tuple[str, float]] = []
-
-    def fits(self, calls: float = 1.0) -> bool:
-        return self.now() - self.start + calls * self.last_call <= self.budget
-
-    def run(
-        self,
-        label: str,
-        engine: Engine,
-        pages: Sequence[Gray],
-        languages: Sequence[str],
-        psm: int,
-        options: Mapping[str, str],
-    ) -> list[list[Word]]:
-        began = self.now()
-        result = engine(pages, languages, psm, options)
-        self.last_call = self.now() - began
-        self.calls += 1
-        self.passes.append((label, self.last_call))
-        return result
-
-
-def read(
+def read_by_survey(
     upright: Gray,
     *,
     rotation_from_exif: bool,
     engine: Engine,
     options: ReadOptions,
-    now: Callable[[], float] = time.monotonic,
+    passes: Passes | None = None,
 ) -> Reading:
     """Read the inscription on `upright` (grayscale, EXIF orientation applied).
 
     Raises whatever `engine` raises (the stage turns tesseract's errors into flags).
     """
-    clock = _Clock(options.time_budget_seconds, now)
+    clock = passes or Passes()
     notes: list[str] = []
     survey, factor = images.fit(upright, options.survey_long_edge)
     rotation, method = 0, ("exif" if rotation_from_exif else "none")
     best = _survey(clock, engine, survey, [0], options)[0]
     if not rotation_from_exif and options.sweep and best[0] < FOUND_TEXT:
-        if clock.fits(1.5):
-            turned = _survey(clock, engine, survey, [90, 180, 270], options, both_polarities=False)
-            winner = max(turned, key=lambda s: s[0])
-            if winner[0] >= FOUND_TEXT and winner[0] > SWEEP_MARGIN * best[0]:
-                best, rotation, method = winner, winner[3], "sweep"
-        else:
-            notes.append("rotation sweep skipped (time budget)")
+        turned = _survey(clock, engine, survey, [90, 180, 270], options, both_polarities=False)
+        winner = max(turned, key=lambda s: s[0])
+        if winner[0] >= FOUND_TEXT and winner[0] > SWEEP_MARGIN * best[0]:
+            best, rotation, method = winner, winner[3], "sweep"
     work = images.rotate_quarter(upright, rotation)
     survey_score, _, survey_words, _ = best
     page = images.rotate_quarter(survey, rotation)
@@ -183,12 +103,12 @@ def read(
         candidate.score = score(candidate.words, options.languages)
     kept = max(candidates, key=lambda c: c.score)
     reading = _reading(kept, rotation, method, options, len(candidates), clock.calls, notes)
-    reading.passes = clock.passes
+    reading.passes = clock.timed
     return reading
 
 
 def _survey(
-    clock: _Clock,
+    clock: Passes,
     engine: Engine,
     survey: Gray,
     rotations: Sequence[int],
@@ -197,15 +117,15 @@ def _survey(
 ) -> list[tuple[float, bool, list[Word], int]]:
     """(score, letters light, words, rotation) of the better polarity for each rotation.
 
-    The sweep reads the plain copy only: three pages instead of six keep it within the
-    budget, and tesseract's adaptive threshold finds many light-on-dark lines anyway.
+    The sweep reads the plain copy only: three pages instead of six keep it cheap, and
+    tesseract's adaptive threshold finds many light-on-dark lines anyway.
     """
     pages: list[Gray] = []
     for rotation in rotations:
         turned = images.rotate_quarter(survey, rotation)
         pages += [turned, images.invert(turned)] if both_polarities else [turned]
     label = "survey" if list(rotations) == [0] else "rotation sweep"
-    read = clock.run(label, engine, pages, [options.survey_language], 11, ADAPTIVE_THRESHOLD)
+    read = clock.tesseract(label, engine, pages, [options.survey_language], 11, ADAPTIVE_THRESHOLD)
     per_rotation = 2 if both_polarities else 1
     results = []
     for index, rotation in enumerate(rotations):
@@ -221,7 +141,7 @@ def _survey(
 
 
 def _read_region(
-    clock: _Clock,
+    clock: Passes,
     engine: Engine,
     work: Gray,
     box: tuple[int, int, int, int],
@@ -246,7 +166,7 @@ def _read_region(
         steps.append(f"deskew:{angle:+.1f}")
     origin = (box[0], box[1])
     first, *others = options.psms
-    pages = clock.run(f"region psm {first}, both polarities", engine, [dark, light], options.languages, first, {})
+    pages = clock.tesseract(f"region psm {first}, both polarities", engine, [dark, light], options.languages, first, {})
     candidates = [
         _Candidate([*steps, "flatten"], first, pages[0], origin, factor),
         _Candidate([*steps, "invert", "flatten"], first, pages[1], origin, factor),
@@ -254,11 +174,8 @@ def _read_region(
     polarity = max(candidates, key=lambda c: score(c.words, options.languages))
     best = dark if polarity is candidates[0] else light
     for psm in others:
-        if not clock.fits():
-            notes.append(f"psm {psm} skipped (time budget)")
-            continue
         binary = images.binarise(best, letter_now)
-        flat_words, binary_words = clock.run(
+        flat_words, binary_words = clock.tesseract(
             f"region psm {psm}, plain and binarised", engine, [best, binary], options.languages, psm, {}
         )
         candidates.append(_Candidate(list(polarity.steps), psm, flat_words, origin, factor))
@@ -266,8 +183,8 @@ def _read_region(
     return candidates
 
 
-def _read_whole(clock: _Clock, engine: Engine, work: Gray, options: ReadOptions) -> list[_Candidate]:
-    pages = clock.run(
+def _read_whole(clock: Passes, engine: Engine, work: Gray, options: ReadOptions) -> list[_Candidate]:
+    pages = clock.tesseract(
         "whole image psm 11 (no text found by the survey)",
         engine,
         [work, images.invert(work)],
@@ -285,33 +202,21 @@ def _reading(
     kept: _Candidate, rotation: int, method: str, options: ReadOptions, count: int, calls: int, notes: list[str]
 ) -> Reading:
     words = [_to_upright(word, kept) for word in kept.words]
-    in_text = [word for word in words if _in_text(word, options.min_word_confidence)]
+    kept_words = [word for word in words if in_text(word, options.min_word_confidence)]
     languages = list(options.languages)
     return Reading(
-        text=text_of(in_text),
-        confidence=round(fmean(w.confidence for w in in_text), 1) if in_text else None,
+        text=text_of(kept_words),
+        confidence=round(fmean(w.confidence for w in kept_words), 1) if kept_words else None,
         words=words,
         rotation=rotation,
         rotation_method=method,
         preprocess=kept.steps,
         psm=kept.psm,
-        wrong_script=wrong_script([w.text for w in in_text], languages),
+        wrong_script=wrong_script([w.text for w in kept_words], languages),
         candidates=count,
         engine_calls=calls,
         notes=notes,
     )
-
-
-def _in_text(word: Word, min_confidence: float) -> bool:
-    """Whether a word of the kept reading goes into the text.
-
-    Words of one or two characters, and punctuation (a dash between years), are what stone
-    grain reads most often, so they need a confidence of at least 70 (or the minimum,
-    if higher); longer words need `min_confidence`.
-    """
-    if word.alnum >= 3:
-        return word.confidence >= min_confidence
-    return word.confidence >= max(min_confidence, SHORT_WORD_CONFIDENCE)
 
 
 def _to_upright(word: Word, candidate: _Candidate) -> Word:

@@ -47,6 +47,7 @@ from .ocr_engines import (
     tesserocr_engine,
     tesserocr_ready,
 )
+from .ocr_lines import RAPIDOCR, LineEngineError, LineEngineUnavailable, RapidocrLines, rapidocr_lines
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +98,9 @@ def open_stage(ctx: RunContext) -> None:
                 )
     if engine_name(settings) == TESSEROCR:
         version = tesserocr_engine(settings.timeout_seconds).version
+    lines = line_engine(settings)
+    if lines is not None:
+        version = f"{version}; {lines.version}"
     ctx.engines[ENGINE] = version
 
 
@@ -159,7 +163,7 @@ def engine_session(settings: OcrSettings) -> Iterator[Engine]:
 
 
 def read_options(settings: OcrSettings) -> ReadOptions:
-    """The reading plan's options from the `ocr:` settings."""
+    """The reading plans' options from the `ocr:` settings."""
     return ReadOptions(
         languages=tuple(settings.languages),
         survey_language=settings.survey_language,
@@ -167,9 +171,35 @@ def read_options(settings: OcrSettings) -> ReadOptions:
         psms=(settings.psm, *settings.extra_psms),
         letter_px=settings.letter_px,
         min_word_confidence=settings.min_word_confidence,
-        time_budget_seconds=settings.time_budget_seconds,
         sweep=settings.sweep,
+        detect_long_edge=settings.detect_long_edge,
+        max_lines=settings.max_lines,
     )
+
+
+#: The line engine `auto` (or a name) resolved to, per process: rapidocr's, or None.
+_line_engines: dict[tuple[int, str], RapidocrLines | None] = {}
+
+
+def line_engine(settings: OcrSettings) -> RapidocrLines | None:
+    """The line engine `settings.line_engine` means here (loaded once per process), or None.
+
+    Raises:
+        MissingDependency: `rapidocr` was asked for and cannot be loaded.
+    """
+    key = (os.getpid(), settings.line_engine)
+    if key in _line_engines:
+        return _line_engines[key]
+    engine: RapidocrLines | None = None
+    if settings.line_engine != "none":
+        try:
+            engine = rapidocr_lines()
+        except LineEngineUnavailable as exc:
+            if settings.line_engine == RAPIDOCR:
+                raise MissingDependency(f"pipeline.yaml: ocr.line_engine: {exc}") from exc
+            log.warning("ocr.line_engine auto: reading with tesseract alone (%s)", exc)
+    _line_engines[key] = engine
+    return engine
 
 
 def read_inscription(path: Path | BinaryIO, orientation: int | None, settings: OcrSettings) -> Reading:
@@ -179,6 +209,7 @@ def read_inscription(path: Path | BinaryIO, orientation: int | None, settings: O
 
     Raises:
         pytesseract.TesseractError, EngineError: tesseract failed (pytesseract, tesserocr).
+        LineEngineError: the line engine failed.
         RuntimeError: a tesseract call ran past `settings.timeout_seconds` (EngineTimeout
             with tesserocr).
         OSError: the image cannot be opened or decoded (PIL's UnidentifiedImageError too).
@@ -186,11 +217,13 @@ def read_inscription(path: Path | BinaryIO, orientation: int | None, settings: O
     with Image.open(path) as image:
         prepared = prepare_image(image, orientation, settings.max_long_edge)
     upright = np.asarray(prepared, dtype=np.uint8)
+    lines = line_engine(settings)
     with engine_session(settings) as engine:
         return read(
             upright,
             rotation_from_exif=(orientation or 1) in ORIENTATION_TRANSPOSE,
             engine=engine,
+            line_engine=lines,
             options=read_options(settings),
         )
 
@@ -205,6 +238,8 @@ def run(record: Record, ctx: RunContext) -> Record:
         return _failed(record, ctx, agent, f"tesseract failed: {exc.message.strip() or exc.status}")
     except EngineError as exc:
         return _failed(record, ctx, agent, f"tesseract failed: {exc}")
+    except LineEngineError as exc:
+        return _failed(record, ctx, agent, f"the line engine failed: {exc}")
     except RuntimeError as exc:
         # pytesseract signals its timeout with a bare RuntimeError; tesserocr's EngineTimeout is one.
         return _failed(record, ctx, agent, f"tesseract stopped after {settings.timeout_seconds:g} s: {exc}")
