@@ -19,6 +19,7 @@ from archive_ingest.stages import discover, ocr
 from conftest import ArchiveHome, draw_batch, new_home
 from scanmaker import ExifSpec, make_scan
 
+
 def without_times(value: Any) -> Any:
     """The record with event times removed (two runs happen at different moments)."""
     if isinstance(value, dict):
