@@ -11,6 +11,9 @@ whole file stays well under a minute.
 from __future__ import annotations
 
 import importlib.util
+import multiprocessing
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +28,7 @@ from archive_ingest.reading.layout import Word, inscription_box
 from archive_ingest.reading.scoring import score
 from archive_ingest.record import FileInfo, FlagCode, Kind, Record, Source
 from archive_ingest.search import normalise
-from archive_ingest.stages import ocr, ocr_engines
+from archive_ingest.stages import ocr, ocr_engines, ocr_lines
 from conftest import ArchiveHome
 from scanmaker import ExifSpec, draw_inscription, make_scan, store_for_orientation
 
@@ -243,6 +246,58 @@ def test_the_survey_plan_reads_what_the_detector_misses(ctx: RunContext, monkeyp
     record = ocr.run(record_for("f.png"), ctx)
     assert normalise(record.ocr.text) == normalise("ТЕН ИВАН\n1884-1949")
     assert "the line detector found no text: read by tesseract's survey" in record.events[-1].detail
+
+
+def busy(seconds: float) -> None:
+    """Keep one core fully busy for `seconds` (a process, so it competes with tesseract for real)."""
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        pass
+
+
+def test_the_same_pixels_give_the_same_record_on_a_busy_machine(
+    archive_home: ArchiveHome, engine: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Issue 12: a wall-clock budget once let a busy machine try fewer candidates, so the same
+    # drop gave different records. Read a batch, then read it again with every engine call
+    # made slow and both cores taken by other work: every record must come out the same.
+    context = context_with(archive_home, engine)
+    make_scan(context.inbox / "plain.png", ["ТЁН ИВАН", "1884-1949"])
+    draw_inscription(["СМИРНОВ ПАВЕЛ", "1926-1945"], background=35, ink=215).save(context.inbox / "dark.png")
+    draw_inscription(["ПЕТРОВ СЕРГЕЙ", "1921-1945"]).rotate(-90, expand=True).save(context.inbox / "side.png")
+    make_scan(context.inbox / "blank.png", [])
+    names = ["plain.png", "dark.png", "side.png", "blank.png"]
+
+    def read_all() -> list[dict[str, object]]:
+        records = [ocr.run(record_for(name), context).to_json() for name in names]
+        for record in records:
+            for event in record["events"]:  # type: ignore[attr-defined]
+                event.pop("at")
+        return records
+
+    calm = read_all()
+
+    def slowed(call: Callable[..., object]) -> Callable[..., object]:
+        def slow_call(*args: object, **kwargs: object) -> object:
+            time.sleep(0.25)
+            return call(*args, **kwargs)
+
+        return slow_call
+
+    for owner, method in (
+        (ocr_engines.PytesseractEngine, "__call__"),
+        (ocr_engines.TesserocrEngine, "__call__"),
+        (ocr_lines.RapidocrLines, "detect"),
+        (ocr_lines.RapidocrLines, "recognise"),
+    ):
+        monkeypatch.setattr(owner, method, slowed(getattr(owner, method)))
+    with multiprocessing.get_context("spawn").Pool(2) as hogs:
+        load = hogs.map_async(busy, [20.0, 20.0])
+        hurried = read_all()
+        hogs.terminate()
+        del load
+    assert hurried == calm
+    assert normalise(str(calm[0]["ocr"]["text"])) == normalise("ТЕН ИВАН\n1884-1949")  # type: ignore[index]
 
 
 def test_an_old_time_budget_setting_is_accepted_and_changes_nothing(archive_home: ArchiveHome, engine: str) -> None:

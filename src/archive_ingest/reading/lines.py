@@ -39,7 +39,7 @@ GROUP_REACH_ACROSS = 4.0
 MIN_LINE_HEIGHT = 6.0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Line:
     """One detected line of text in the upright page."""
 

@@ -97,7 +97,7 @@ POLARITY_VOTE = 2 / 3
 
 _DIGIT_RUN = re.compile(r"\d+")
 _DATE = re.compile(r"\d{1,2}\.\d{1,2}\.\d{4}")
-_MARK_AFTER_YEAR = re.compile(r"(?<!\d)(\d{4}) ?Г\.?")
+_MARK_AFTER_YEAR = re.compile(r"(?<!\d)(\d{4})\s*Г\.?")
 _STRAY_MARK = re.compile(r"(?<! )Г\.?|(?<=[^\d] )Г\.?|^Г\.?")
 _DOT_BETWEEN_YEARS = re.compile(r"(?<![\d.])(\d{4}) ?\. ?(\d{4})(?![\d.])")
 _DOT_BETWEEN_DATES = re.compile(r"(\d{1,2}\.\d{1,2}\.\d{4}) ?\. ?(\d{1,2}\.\d{1,2}\.\d{4})")
