@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from archive_ingest.config import load_settings
-from archive_ingest.reading import Passes, read
+from archive_ingest.reading import Passes, Word, lookalikes, read
 from archive_ingest.reading.ctc import Groups, LineProbabilities, best_path, n_best
 from archive_ingest.reading.images import Gray
 from archive_ingest.reading.lines import Line, crop_line, inscription_lines, rows, turn_quads, vertical_share
@@ -260,3 +260,54 @@ def test_years_no_likely_alternative_makes_plausible_stay_as_read(archive_home: 
     text, notes = read_with(archive_home, Misreading(real, "1903-1245", "1903-1945", second=0.0005))
     assert normalise(text) == normalise("СЕМЕНОВ ИВАН\n1903-1245")
     assert notes == []
+
+
+# -- names read by shape --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("reading", "word"),
+    [
+        ("CMHPHOB", "СМИРНОВ"),  # И read as H
+        ("MOPO3OB", "МОРОЗОВ"),  # З as 3
+        ("IYCEB", "ГУСЕВ"),  # Г as a stroke
+        ("LIBETKOB", "ЦВЕТКОВ"),  # Ц as LI
+        ("EFOPOBHA", "ЕГОРОВНА"),  # a patronymic
+        ("CEPKAIT", "СЕРЖАНТ"),  # a rank, Ж as K, Н lost
+        ("COAT", None),  # grass: four letters, none of them near a lexicon word
+        ("ABC", None),  # too short to tell
+        ("XQZWXQZW", None),
+    ],
+)
+def test_a_shape_reading_is_restored_only_to_a_near_lexicon_word(reading: str, word: str | None) -> None:
+    found = lookalikes.restore(reading)
+    assert (found.word if found else None) == word
+
+
+def test_a_restored_word_is_never_one_of_two_equally_near() -> None:
+    # ГУСЕВ and ГУСЕВА are both one edit from a reading that lost the last letter of the other.
+    assert lookalikes.restore("IYCEBA") is not None
+    spelling = lookalikes.latin_spelling("ГУСЕВ")
+    assert spelling == "TYCEB"
+
+
+def test_a_line_tesseract_cannot_read_takes_the_restored_name(archive_home: ArchiveHome) -> None:
+    # A worn line tesseract reads nothing of (its engine returns no words here, as on the
+    # hard sample stones); the recogniser's shape reading of the surname is restored.
+    def worn(pages: Sequence[Gray], languages: Sequence[str], psm: int, options: object) -> list[list[Word]]:
+        return [[] for _ in pages]
+
+    settings = load_settings(archive_home.config).ocr
+    # The recogniser reads the names line as `MOPO3OB CEPE`: the surname is restored, the
+    # cut-short given name is not (too short to tell).
+    page = np.asarray(draw_inscription(["МОРОЗОВ СЕРГЕЙ", "1921-1945"]).convert("L"), dtype=np.uint8)
+    reading = read(
+        page,
+        rotation_from_exif=True,
+        engine=worn,
+        line_engine=ocr.rapidocr_lines(),
+        options=ocr.read_options(settings),
+        passes=Passes(),
+    )
+    assert normalise(reading.text) == normalise("МОРОЗОВ\n1921-1945")
+    assert reading.notes == ["restored from the recogniser's shape reading: 'MOPO3OB' -> 'МОРОЗОВ'"]

@@ -93,9 +93,7 @@ class Groups:
         return reduced
 
 
-def best_path(
-    probabilities: NDArray[np.float32], charset: Sequence[str], groups: Groups | None = None
-) -> Decoded:
+def best_path(probabilities: NDArray[np.float32], charset: Sequence[str], groups: Groups | None = None) -> Decoded:
     """The most probable symbol (or group) per frame, repeats merged, blanks dropped.
 
     A symbol's probability is its highest in the run of frames it spans; over groups, it is

@@ -69,6 +69,8 @@ def letters_are_light(image: Gray, even_light: bool = False) -> bool:
     falling across a line (one end in shade) does not decide the classes.
     """
     if even_light:
+        # A copy at most 64 px high is enough to judge, and keeps the blur small.
+        image = scale(image, min(1.0, 64 / max(1, image.shape[0])))
         sigma = max(2.0, image.shape[0] / 2)
         ground = cv2.GaussianBlur(image.astype(np.float32), (0, 0), sigma) + 1.0
         ratio = image.astype(np.float32) / ground

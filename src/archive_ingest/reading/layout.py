@@ -76,9 +76,7 @@ def letter_height(words: Sequence[Word]) -> float | None:
     return float(statistics.median(word.box[3] for word in longer)) if longer else None
 
 
-def inscription_box(
-    words: Sequence[Word], page_size: tuple[int, int]
-) -> tuple[int, int, int, int] | None:
+def inscription_box(words: Sequence[Word], page_size: tuple[int, int]) -> tuple[int, int, int, int] | None:
     """(left, top, right, bottom) around the main group of confident words, or None.
 
     Words join a group when they are within three letter heights of each other; the

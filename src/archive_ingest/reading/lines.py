@@ -202,9 +202,7 @@ def crop_line(page: Gray, line: Line) -> Gray:
     height = max(1, round(line.height))
     target = np.array([[0, 0], [width, 0], [width, height], [0, height]], dtype=np.float32)
     matrix = cv2.getPerspectiveTransform(line.quad, target)
-    crop = cv2.warpPerspective(
-        page, matrix, (width, height), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE
-    )
+    crop = cv2.warpPerspective(page, matrix, (width, height), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
     return np.asarray(crop, dtype=np.uint8)
 
 

@@ -46,9 +46,10 @@ from statistics import fmean
 
 import cv2
 import numpy as np
+from rapidfuzz.distance import Levenshtein
 
 from ..text.years import find_life_spans, implausible
-from . import images
+from . import images, lookalikes
 from .base import Engine, LineEngine, Passes, Reading, ReadOptions
 from .ctc import Decoded, Groups, LineProbabilities, Symbol, best_path, n_best
 from .images import Gray
@@ -91,6 +92,8 @@ LINE_ENDS = 0.15
 LINE_SIDES = 0.05
 #: A line crop is padded by this share of its height before tesseract reads it.
 LINE_PADDING = 0.25
+#: A restored word replaces a tesseract word at most this many letters from it.
+RESTORE_AGREEMENT = 2
 #: The share of a stone's line area whose letters must be light (or dark) for its lines
 #: to be read in that polarity only.
 POLARITY_VOTE = 2 / 3
@@ -113,7 +116,8 @@ class _LineRead:
     free: Decoded
     words: list[Word]
     how: str
-    """`years` (recogniser, digits only), `years re-read` (an alternative), `tesseract`, or `none`."""
+    """`years` (recogniser, digits only), `years re-read` (an alternative), `tesseract`,
+    `shapes` (lexicon words restored from the recogniser's shape reading), or `none`."""
     inverted: bool = False
     """Tesseract read the line inverted (light letters on a dark stone)."""
 
@@ -133,21 +137,24 @@ def read_by_lines(
     """
     page, factor = images.fit(upright, options.detect_long_edge)
     quads: list[Quad] = passes.detect("detect lines", line_engine, images.equalise(page))
+    rotation, method = 0, ("exif" if rotation_from_exif else "none")
+    sweep = not rotation_from_exif and options.sweep
+    if quads and sweep:
+        rotation = _orientation(page, quads, line_engine, passes)
+        quads = turn_quads(quads, rotation, (page.shape[1], page.shape[0])) if rotation else quads
+    elif sweep:
+        # The detector finds no text standing on end: look on the page turned a quarter.
+        rotation, quads = _quarter_turn(page, line_engine, passes)
     if not quads:
         return None
-    size = (page.shape[1], page.shape[0])
-    rotation, method = 0, ("exif" if rotation_from_exif else "none")
-    notes: list[str] = []
-    if not rotation_from_exif and options.sweep:
-        rotation = _orientation(page, quads, line_engine, passes)
-        if rotation:
-            method = "sweep"
-    turned = turn_quads(quads, rotation, size) if rotation else quads
+    if rotation:
+        method = "sweep"
     work = images.rotate_quarter(upright, rotation)
-    lines = inscription_lines([quad / np.float32(factor) for quad in turned], options.max_lines)
+    lines = inscription_lines([quad / np.float32(factor) for quad in quads], options.max_lines)
     if not lines:
         return None
     lines = [line.widened(LINE_ENDS, LINE_SIDES) for line in lines]
+    notes: list[str] = []
     crops = [crop_line(work, line) for line in lines]
     seen = passes.recognise("recognise lines", line_engine, crops)
     charset = line_engine.charset
@@ -162,6 +169,8 @@ def read_by_lines(
         else:
             text_lines.append(read)
     _read_text(text_lines, engine, options, passes)
+    for read in text_lines:
+        _restore_shapes(read, options.languages, notes)
     return _reading(reads, rotation, method, options, passes, notes)
 
 
@@ -176,18 +185,48 @@ def _orientation(page: Gray, quads: list[Quad], line_engine: LineEngine, passes:
     """
     size = (page.shape[1], page.shape[0])
     choices = (90, 270) if vertical_share(quads) > 0.5 else (0, 180)
-    sure: dict[int, int] = {}
-    for degrees in choices:
-        turned_page = images.rotate_quarter(page, degrees)
-        lines = inscription_lines(turn_quads(quads, degrees, size), ORIENTATION_LINES)
-        crops = [crop_line(turned_page, line) for line in lines]
-        seen = passes.recognise(f"orientation {degrees}", line_engine, crops)
-        decoded = [best_path(s.probabilities, line_engine.charset) for s in seen]
-        sure[degrees] = sum(1 for d in decoded for symbol in d.symbols if symbol.probability >= SURE_SYMBOL)
+    sure = {
+        degrees: _sure_symbols(
+            images.rotate_quarter(page, degrees), turn_quads(quads, degrees, size), line_engine, passes, degrees
+        )
+        for degrees in choices
+    }
     if choices == (0, 180):
         upside_down = sure[180] >= HALF_TURN_FACTOR * sure[0] and sure[180] >= sure[0] + HALF_TURN_MARGIN
         return 180 if upside_down else 0
     return 90 if sure[90] >= sure[270] else 270
+
+
+def _quarter_turn(page: Gray, line_engine: LineEngine, passes: Passes) -> tuple[int, list[Quad]]:
+    """(90 or 270, the lines found on the page so turned), or (0, []) when neither shows text.
+
+    When both do, the way the recogniser reads more surely wins (see `_orientation`).
+    """
+    found = {
+        degrees: passes.detect(
+            f"detect lines {degrees}", line_engine, images.equalise(images.rotate_quarter(page, degrees))
+        )
+        for degrees in (90, 270)
+    }
+    if not found[90] and not found[270]:
+        return 0, []
+    if not found[90] or not found[270]:
+        degrees = 90 if found[90] else 270
+        return degrees, found[degrees]
+    sure = {
+        degrees: _sure_symbols(images.rotate_quarter(page, degrees), quads, line_engine, passes, degrees)
+        for degrees, quads in found.items()
+    }
+    degrees = 90 if sure[90] >= sure[270] else 270
+    return degrees, found[degrees]
+
+
+def _sure_symbols(page: Gray, quads: list[Quad], line_engine: LineEngine, passes: Passes, degrees: int) -> int:
+    """How many symbols the recogniser reads surely (`SURE_SYMBOL`) on the largest lines of `page`."""
+    lines = inscription_lines(quads, ORIENTATION_LINES)
+    seen = passes.recognise(f"orientation {degrees}", line_engine, [crop_line(page, line) for line in lines])
+    decoded = [best_path(s.probabilities, line_engine.charset) for s in seen]
+    return sum(1 for d in decoded for symbol in d.symbols if symbol.probability >= SURE_SYMBOL)
 
 
 def _is_year_line(text: str) -> bool:
@@ -409,6 +448,41 @@ def _latin_lookalikes(word: str) -> bool:
     return bool(letters) and all(char.upper() in CYRILLIC_TWINS for char in letters)
 
 
+def _restore_shapes(read: _LineRead, languages: Sequence[str], notes: list[str]) -> None:
+    """Words of the lexicon the recogniser read by shape (`lookalikes.restore`), where tesseract failed.
+
+    A line on which tesseract kept nothing confident, or only words in the wrong alphabet
+    (`_doubtful`), takes the restored words instead (each word's confidence is the
+    recogniser's, lowered by the share of letters that had to change). On a line that
+    tesseract did read, a restored word replaces only a tesseract word that is not in the
+    lexicon and is at most `RESTORE_AGREEMENT` letters from it: both engines then point at
+    the same word. Each change is noted.
+    """
+    restored = []
+    for token in _words_of_decoded(read.free, read):
+        found = lookalikes.restore(token.text) if token.confidence >= 100 * lookalikes.MIN_CONFIDENCE else None
+        if found is not None:
+            share = found.distance / max(1, token.alnum)
+            restored.append(
+                (token, found, Word(found.word, round(token.confidence * (1 - share), 2), token.box, token.line))
+            )
+    if not restored:
+        return
+    if _doubtful(read.words, languages):
+        kept = ", ".join(f"'{token.text}' -> '{found.word}'" for token, found, _ in restored)
+        notes.append(f"restored from the recogniser's shape reading: {kept}")
+        read.words = [word for _, _, word in restored]
+        read.how = "shapes"
+        return
+    for _, found, word in restored:
+        for index, mine in enumerate(read.words):
+            near = Levenshtein.distance(mine.text.upper().replace("Ё", "Е"), found.word.replace("Ё", "Е"))
+            if 0 < near <= RESTORE_AGREEMENT and not lookalikes.in_lexicon(mine.text) and mine.alnum >= 3:
+                notes.append(f"'{mine.text}' -> '{found.word}' (tesseract and the recogniser's shape reading)")
+                read.words[index] = Word(found.word, max(mine.confidence, word.confidence), mine.box, mine.line)
+                break
+
+
 def _tesseract_word(word: Word, page: _Page) -> Word:
     left, top, width, height = word.box
     x0, x1 = (left - page.margin) / page.factor, (left + width - page.margin) / page.factor
@@ -425,7 +499,7 @@ def _reading(
     kept = [word for word in words if in_text(word, options.min_word_confidence)]
     hows = [read.how for read in reads]
     steps = [f"detect:{len(reads)} lines", "crop"]
-    for how in ("years", "years re-read", "tesseract"):
+    for how in ("years", "years re-read", "tesseract", "shapes"):
         if hows.count(how):
             steps.append(f"{how}:{hows.count(how)}")
     if "tesseract" in hows:

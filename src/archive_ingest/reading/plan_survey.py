@@ -74,8 +74,14 @@ def read_by_survey(
     engine: Engine,
     options: ReadOptions,
     passes: Passes | None = None,
+    after_detector: bool = False,
 ) -> Reading:
     """Read the inscription on `upright` (grayscale, EXIF orientation applied).
+
+    `after_detector`: a line detector already looked at the page, in every quarter turn,
+    and found nothing; then neither the rotation sweep nor the whole-page read runs (they
+    cost about 2 s and found nothing on the tuning samples' stones the detector missed),
+    only the survey and, if it finds text, the region's candidates.
 
     Raises whatever `engine` raises (the stage turns tesseract's errors into flags).
     """
@@ -84,7 +90,7 @@ def read_by_survey(
     survey, factor = images.fit(upright, options.survey_long_edge)
     rotation, method = 0, ("exif" if rotation_from_exif else "none")
     best = _survey(clock, engine, survey, [0], options)[0]
-    if not rotation_from_exif and options.sweep and best[0] < FOUND_TEXT:
+    if not rotation_from_exif and options.sweep and best[0] < FOUND_TEXT and not after_detector:
         turned = _survey(clock, engine, survey, [90, 180, 270], options, both_polarities=False)
         winner = max(turned, key=lambda s: s[0])
         if winner[0] >= FOUND_TEXT and winner[0] > SWEEP_MARGIN * best[0]:
@@ -97,6 +103,8 @@ def read_by_survey(
         region_box = tuple(round(v / factor) for v in box)
         letter = (letter_height(survey_words) or options.letter_px * factor) / factor
         candidates = _read_region(clock, engine, work, region_box, letter, options, notes)  # type: ignore[arg-type]
+    elif after_detector:
+        candidates = [_Candidate(["grayscale"], 11, [])]
     else:
         candidates = _read_whole(clock, engine, work, options)
     for candidate in candidates:

@@ -40,7 +40,12 @@ def read(
         if reading is not None:
             return reading
     reading = read_by_survey(
-        upright, rotation_from_exif=rotation_from_exif, engine=engine, options=options, passes=passes
+        upright,
+        rotation_from_exif=rotation_from_exif,
+        engine=engine,
+        options=options,
+        passes=passes,
+        after_detector=line_engine is not None,
     )
     if line_engine is not None:
         reading.notes.insert(0, "the line detector found no text: read by tesseract's survey")

@@ -88,8 +88,8 @@ def looks_like_cyrillic_read_as_latin(word: str) -> bool:
     if any(marker.search(word) for marker in _MARKERS):
         return True
     upper = [c for c in letters if c.isupper()]
-    return len(upper) >= 4 and len(upper) == len(letters) and sum(c in CYRILLIC_TWINS for c in upper) >= 0.8 * len(
-        upper
+    return (
+        len(upper) >= 4 and len(upper) == len(letters) and sum(c in CYRILLIC_TWINS for c in upper) >= 0.8 * len(upper)
     )
 
 
