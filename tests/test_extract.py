@@ -26,11 +26,14 @@ from conftest import ArchiveHome
         (None, "ТЕН ИВАН\n1884-1949", Kind.HEADSTONE),
         (None, "НЕИЗВЕСТНЫЙ СОЛДАТ", Kind.HEADSTONE),
         (None, "а ee о", Kind.PHOTO),
+        (None, "2929-1959", Kind.HEADSTONE),  # a life span misread: still a grave's
+        (None, "1904 - 1959", Kind.HEADSTONE),  # a span with no name read beside it
+        (None, "1945", Kind.PHOTO),  # a lone year: a monument's as likely as a grave's
         (None, "СЕРЖАНТ\nОРЛОВ\nАЛЕКСАНДР СЕРГЕЕВИЧ\n1919 Г. — 1945 Г.", Kind.HEADSTONE),
     ],
 )
 def test_kind_of(caption: str | None, inscription: str, kind: Kind) -> None:
-    assert kind_of(caption, persons_in_inscription(inscription).persons)[0] == kind
+    assert kind_of(caption, persons_in_inscription(inscription))[0] == kind
 
 
 def test_credit_line_does_not_name_the_place() -> None:

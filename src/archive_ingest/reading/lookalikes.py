@@ -22,6 +22,7 @@ restoration replaces or fills in what tesseract read.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 
@@ -59,6 +60,9 @@ _FOLD = str.maketrans({
 #: Shortest reading (letters) worth restoring, and the least mean symbol probability.
 MIN_LETTERS = 4
 MIN_CONFIDENCE = 0.6
+#: The most another reading's distance adds to a candidate's cost (a reading far from
+#: every candidate says nothing about which is meant).
+EVIDENCE_CAP = 3
 
 
 @dataclass(frozen=True)
@@ -112,19 +116,35 @@ def _folded_words() -> frozenset[str]:
     return frozenset(word.replace("Ё", "Е") for word in _lexicon()[0])
 
 
-def restore(token: str) -> Restoration | None:
-    """The lexicon word `token` (a Latin shape reading) most likely is, or None (see the module docstring)."""
+def restore(token: str, evidence: Sequence[str] = ()) -> Restoration | None:
+    """The lexicon word `token` (a Latin shape reading) most likely is, or None (see the module docstring).
+
+    `evidence`: other readings of the same line (tesseract's words, however unsure). When
+    given, each candidate's distance to the nearest of them (at most `EVIDENCE_CAP`) is
+    added to its shape distance, so a word both readings point at wins over one only the
+    shape reading is near (`OPICOB` is one edit from `ОРЛОВ`, two from `БОРИСОВ`; beside
+    tesseract's `БОРИСОБ` it is `БОРИСОВ`).
+    """
     letters = sum(char.isalnum() for char in token)
     if letters < MIN_LETTERS:
         return None
     folded = fold_latin("".join(char for char in token if char.isalnum()))
     words, spellings = _lexicon()
     limit = max_distance(letters)
-    found = extract(folded, spellings, scorer=Levenshtein.distance, score_cutoff=limit, limit=3)
+    found = extract(folded, spellings, scorer=Levenshtein.distance, score_cutoff=limit, limit=None)
     if not found:
         return None
-    best = min(distance for _, distance, _ in found)
-    winners = {words[index] for _, distance, index in found if distance == best}
+    others = [word.upper().replace("Ё", "Е") for word in evidence if sum(char.isalpha() for char in word) >= 3]
+
+    def cost(distance: float, index: int) -> float:
+        if not others:
+            return distance
+        word = words[index].replace("Ё", "Е")
+        return distance + min(EVIDENCE_CAP, min(Levenshtein.distance(word, other) for other in others))
+
+    scored = sorted((cost(distance, index), int(distance), words[index]) for _, distance, index in found)
+    best = scored[0][0]
+    winners = {word for total, _, word in scored if total == best}
     if len(winners) != 1:
         return None
-    return Restoration(winners.pop(), int(best))
+    return Restoration(winners.pop(), scored[0][1])

@@ -459,8 +459,10 @@ def _restore_shapes(read: _LineRead, languages: Sequence[str], notes: list[str])
     the same word. Each change is noted.
     """
     restored = []
+    evidence = [word.text for word in read.words]
     for token in _words_of_decoded(read.free, read):
-        found = lookalikes.restore(token.text) if token.confidence >= 100 * lookalikes.MIN_CONFIDENCE else None
+        sure = token.confidence >= 100 * lookalikes.MIN_CONFIDENCE
+        found = lookalikes.restore(token.text, evidence) if sure else None
         if found is not None:
             share = found.distance / max(1, token.alnum)
             restored.append(

@@ -71,8 +71,13 @@ KIND_WORDS: tuple[tuple[Kind, tuple[str, ...]], ...] = (
 CREDIT_LINE = re.compile(r"(?:photo|фото|снимок|source|источник)\s*[:©]\s*[^.\n]*", re.IGNORECASE)
 
 
-def kind_of(caption: str | None, stone_persons: list[Person]) -> tuple[Kind, str]:
-    """(kind, the reason) from caption words, else a life span in the caption, else people on the stone."""
+def kind_of(caption: str | None, stone: InscriptionReading) -> tuple[Kind, str]:
+    """(kind, the reason) from caption words, else a life span in the caption, else the stone.
+
+    A stone that names someone, or shows a life span (even one read wrong, `2929-1959`),
+    is a headstone: a grave whose inscription could not be read must not pass for a photo
+    of nothing in particular, where no check of its years would apply.
+    """
     lowered = (caption or "").lower()
     for kind, words in KIND_WORDS:
         for word in words:
@@ -80,8 +85,11 @@ def kind_of(caption: str | None, stone_persons: list[Person]) -> tuple[Kind, str
                 return kind, f"caption says '{word}'"
     if find_life_spans(lowered):
         return Kind.HEADSTONE, "caption gives a life span"
-    if stone_persons:
-        return Kind.HEADSTONE, f"the stone names {stone_persons[0].name}"
+    if stone.persons:
+        return Kind.HEADSTONE, f"the stone names {stone.persons[0].name}"
+    if stone.nameless_spans or stone.unparsed_years:
+        shown = [str(n.span.birth_year) + "-" + str(n.span.death_year) for n in stone.nameless_spans]
+        return Kind.HEADSTONE, f"the stone shows years ({', '.join(shown + list(stone.unparsed_years))})"
     return Kind.PHOTO, "nothing says what the photo shows"
 
 
@@ -112,7 +120,7 @@ def run(record: Record, ctx: RunContext) -> Record:
     notes: list[str] = []
     outcome = Outcome.SUCCESS
     stone, conflicts = read_persons(record)
-    kind, why = kind_of(record.caption, stone.persons)
+    kind, why = kind_of(record.caption, stone)
     record.kind = kind
     notes.append(f"kind {kind} ({why})")
     if record.persons:

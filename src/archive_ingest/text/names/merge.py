@@ -10,7 +10,8 @@ Decisions a user should know:
   words and their transliteration keys, so `Nam Yong Hui`, `НАМ ЁН ХИ` and `남영희` are one
   name. A Hangul word is compared syllable by syllable, by equal keys only (a syllable's
   key is too short to be compared loosely), with ㄹ read as r or l and without the
-  initial-sound rule too, so `ЛИ` and `Ri` meet `리`; consecutive words that together spell
+  initial-sound rule too, so `ЛИ` and `Ri` meet `리`; the spellings of one Korean
+  surname meet (`Jong`, `ТЁН`, `정`: `vocabulary.KOREAN_SURNAME_SPELLINGS`); consecutive words that together spell
   one word of the other name are joined, doubled letters once, so a Korean given name in
   one word or in syllables meets either way (`Nam Yonghui`, `Нам Михаил` = `남미하일`).
 - Two entries are the same person when every word of the shorter name matches one of
@@ -23,12 +24,17 @@ Decisions a user should know:
     (romanisations differ: `Alexander`, `АЛЕКСАНДР`) or as a partial read;
   - in the same script, when every carved word is a caption word: the same letters, the
     caption's word in another grammatical case (`Могила Петрова Сергея`: genitive), or a
-    partial read of it. An OCR slip inside a word (`ЕВГЕНИИ` for `ЕВГЕНИЙ`) or a carved
-    word the caption lacks is a disagreement, for a reviewer.
+    partial read of it. A carved word the caption lacks (another patronymic), or slips in
+    two words, is a disagreement, for a reviewer.
+  - a slip: one word with one letter read otherwise (`ЕВГЕНИИ` for `Евгений`, `УАН` for
+    `Khan`), when another word of the name was read right: an OCR misreading, not another
+    person (different years still conflict on their own); the entry keeps the caption's
+    spelling;
   - a partial read: the caption's word with one letter lost at either end (`ОРОЗОВ` for
     `МОРОЗОВ`, 3+ letters left) or cut short to a prefix of 5+ letters (`ВАСИЛЬЕВ` for
-    `ВАСИЛЬЕВИЧ`); words may be missing from the stone (`ОЛЕГ ВАСИЛЬЕВ` for `Лаптев Олег
-    Васильевич`).
+    `ВАСИЛЬЕВИЧ`), or with its first letter (or first two) worn into another on a word of 6+
+    letters (`ЮСТРОВСКИЙ` for `ОСТРОВСКИЙ`); words may be missing from the stone (`ОЛЕГ
+    ВАСИЛЬЕВ` for `Лаптев Олег Васильевич`).
 - The merged entry takes the stone's name as carved, unless the stone read only part of
   it (fewer words, or a word read in part): then the caption's fuller name.
 - Per-field sources of a merged entry (`FieldSource`): `name` is `both` (or `caption`
@@ -61,7 +67,7 @@ from .. import fold as search_keys
 from ..years import implausible
 from .inscription import InscriptionReading
 from .parts import is_unknown, script_of
-from .vocabulary import fold
+from .vocabulary import KOREAN_SURNAME_GROUP, fold
 
 #: Endings a carved (nominative) name word may end in, and endings the same word may take
 #: in a caption's other cases (`Могила Петрова Сергея`: genitive).
@@ -74,6 +80,8 @@ CASE_TAILS = frozenset(
 #: the shortest that may be one cut short: shorter ones match too many words by chance.
 MIN_LOST_END = 3
 MIN_CUT_SHORT = 5
+#: The shortest carved word whose first letter may be read as another (`_part_of`).
+MIN_WORN_START = 6
 _YEAR_FIELDS = ("birth_year", "death_year", "birth_date", "death_date")
 _DOUBLED = re.compile(r"(.)\1+")
 
@@ -108,9 +116,15 @@ def _units(person: Person) -> list[_Unit]:
 
 
 def _part_of(carved: str, written: str) -> bool:
-    """`carved` is `written` read in part: a letter lost at either end, or cut short."""
+    """`carved` is `written` read in part: a letter lost at either end, cut short, or a worn start.
+
+    A worn start: the first letter (or the first two, read as one) read as another, the
+    rest of a long word right (`ЮЛЯНСКИЙ` for `ПОЛЯНСКИЙ`).
+    """
     if len(carved) >= MIN_LOST_END and len(written) == len(carved) + 1 and carved in (written[1:], written[:-1]):
         return True
+    if len(carved) >= MIN_WORN_START and any(carved[1:] == written[cut:] for cut in (1, 2)):
+        return carved[0] != written[0]
     return len(carved) >= MIN_CUT_SHORT and len(written) > len(carved) and written.startswith(carved)
 
 
@@ -151,7 +165,18 @@ def _similar(a: str, b: str) -> bool:
 
 
 #: How a stone word relates to a caption word, best first.
-_EXACT, _PARTIAL, _CLOSE = 0, 1, 2
+_EXACT, _PARTIAL, _SLIP, _CLOSE = 0, 1, 2, 3
+
+
+def _same_korean_surname(a: str, b: str) -> bool:
+    """Two spellings of one Korean surname (`Jong`, `ТЁН`, `정`: `KOREAN_SURNAME_SPELLINGS`)."""
+    group = KOREAN_SURNAME_GROUP.get(fold(a))
+    return group is not None and group == KOREAN_SURNAME_GROUP.get(fold(b))
+
+
+def _one_slip(a: str, b: str) -> bool:
+    """Two words of 3+ letters that differ in exactly one letter (the same length)."""
+    return len(a) == len(b) >= 3 and sum(x != y for x, y in zip(a, b, strict=True)) == 1
 
 
 def _relation(written: _Unit, carved: _Unit) -> int | None:
@@ -170,18 +195,25 @@ def _relation(written: _Unit, carved: _Unit) -> int | None:
             return _EXACT
         if not hangul and _part_of(carved.letters, written.letters):
             return _PARTIAL
+        if not hangul and _one_slip(carved.letters, written.letters):
+            return _SLIP
     else:
-        if written.keys & carved.keys:
+        if written.keys & carved.keys or _same_korean_surname(written.letters, carved.letters):
             return _EXACT
         if not hangul and any(_part_of(c, w) for c in carved.keys for w in written.keys):
             return _PARTIAL
+        if not hangul and any(_one_slip(c, w) for c in carved.keys for w in written.keys):
+            return _SLIP
     if not hangul and any(_similar(c, w) for c in carved.keys for w in written.keys):
         return _CLOSE
     return None  # a Hangul syllable's key is too short to be read in part or nearly
 
 
 def _agrees(written: _Unit, carved: _Unit, relation: int) -> bool:
-    """Whether a matched word pair agrees on the name (a close key only across scripts)."""
+    """Whether a matched word pair agrees on the name (a close key only across scripts).
+
+    A slip (one letter read otherwise) agrees, within the limits `_name_match` sets.
+    """
     return relation != _CLOSE or written.script != carved.script
 
 
@@ -253,11 +285,15 @@ def _name_match(caption: Person, stone: Person) -> _Match | None:
     if not (whole or matched >= 2 or (matched == 1 and same_years)):
         return None
     agreeing = [(r, i, j) for r, i, j in pairs if _agrees(written[i], carved[j], r)]
+    slips = [pair for pair in agreeing if pair[0] == _SLIP]
+    if len(slips) > 1 or len(slips) == len(agreeing):
+        # One slipped letter is a misreading only beside a word read right.
+        agreeing = [pair for pair in agreeing if pair[0] != _SLIP]
     if script_of(caption.name) == script_of(stone.name):
         agrees = len(agreeing) == len(carved)  # every carved word is the caption's
     else:
         agrees = len(agreeing) == shorter
-    partial = len(carved) < len(written) or any(r == _PARTIAL for r, _, _ in agreeing)
+    partial = len(carved) < len(written) or any(r in (_PARTIAL, _SLIP) for r, _, _ in agreeing)
     return _Match(matched / max(len(written), len(carved)), whole, agrees, partial)
 
 

@@ -86,6 +86,40 @@ KOREAN_SURNAMES_LATIN: tuple[str, ...] = tuple(
     Shin Sin Khvan Hwang Hwan Yugai Kogai Ogai Degai An Ahn Kang Ko Moon Mun Yu Yoo Yun Yoon Yang
     Ho Hong Lim Im Min Ha Song Son Jang Chang Jung Jeong Chung Cho Jo""".split()
 )
+#: One Korean surname as it is written in Hangul, by Soviet Koreans in Cyrillic, and in the
+#: Latin romanisations captions use (McCune-Reischauer, Revised, older English spellings).
+#: Soviet Koreans wrote what they heard in the northern dialects, so one Cyrillic spelling
+#: may stand for two Hangul names: Тён/Тен is 전 and 정 alike (Pyongan speech), Тян is 장.
+#: Written down from the standard romanisations and common Koryo-saram spellings; not complete.
+KOREAN_SURNAME_SPELLINGS: tuple[tuple[str, ...], ...] = (
+    ("김", "Ким", "Kim", "Gim"),
+    ("박", "Пак", "Pak", "Park", "Bak"),
+    ("이", "리", "Ли", "Li", "Lee", "Ri", "Yi", "Rhee"),
+    ("한", "Хан", "Han", "Khan"),
+    ("남", "Нам", "Nam"),
+    ("최", "Цой", "Чхве", "Tsoi", "Tsoy", "Choi", "Choe", "Chwe"),
+    ("전", "정", "Тён", "Тен", "Чон", "Чен", "Чжон"),
+    ("전", "정", "Tyon", "Ten", "Jeon", "Chon", "Jon", "Jeong", "Jong", "Chong", "Chung", "Jung"),
+    ("신", "Шин", "Син", "Shin", "Sin"),
+    ("황", "Хван", "Khvan", "Hwang", "Hwan"),
+    ("강", "Кан", "Kang", "Kan", "Gang"),
+    ("장", "Тян", "Чан", "Чжан", "Tyan", "Jang", "Chang"),
+    ("조", "Чо", "Тё", "Cho", "Jo"),
+    ("윤", "Юн", "Yun", "Yoon"),
+    ("양", "Ян", "Yang"),
+    ("송", "Сон", "Song"),
+    ("안", "Ан", "An", "Ahn"),
+    ("유", "Ю", "Yu", "Yoo"),
+    ("임", "림", "Лим", "Им", "Lim", "Im", "Rim"),
+    ("허", "Хе", "Хо", "Heo", "Hur", "Ho"),
+    ("홍", "Хон", "Hong"),
+    ("문", "Мун", "Mun", "Moon"),
+    ("민", "Мин", "Min"),
+    ("배", "Пэ", "Пе", "Bae", "Pae"),
+    ("고", "Ко", "Ko", "Go"),
+    ("편", "변", "Пён", "Pyon", "Pyeon", "Byeon"),
+)  # fmt: skip
+
 #: Words of epitaphs and monuments: a line holding one of these is no name.
 EPITAPH_WORDS = frozenset(
     """ВЕЧНАЯ ВЕЧНЫЙ ВЕЧНО СЛАВА ПАМЯТЬ ПАМЯТИ ПОМНИМ СКОРБИМ ЛЮБИМ СКОРБЯТ ОТ И ЖЕНЫ ДЕТЕЙ
@@ -141,3 +175,6 @@ RANK_PHRASES = {fold(r): r for r in RANKS}
 RANK_WORDS = frozenset(w for r in RANK_PHRASES for w in r.split()) | {fold(RANK_PREFIX)}
 #: Each folded given name -> how it is carved (upper case, Ё kept), for corrections.
 DISPLAY = {fold(n): n.upper() for n in (*MALE_NAMES, *FEMALE_NAMES, *DIMINUTIVES)}
+
+#: Each folded spelling of a Korean surname -> its group: the group's first (Hangul) spelling.
+KOREAN_SURNAME_GROUP = {fold(spelling): group[0] for group in KOREAN_SURNAME_SPELLINGS for spelling in group}
