@@ -58,6 +58,8 @@ from .lines import Line, Quad, crop_line, inscription_lines, rows, turn_quads, v
 from .scoring import score
 from .scripts import CYRILLIC_TWINS, expected_scripts, letter_scripts, word_is_suspicious, wrong_script
 
+#: A page whose lines hold no line of years is detected again this many times larger.
+CLOSER = 1.5
 #: A line with this many digits (and more digits than letters) is read as a line of years.
 YEAR_LINE_DIGITS = 3
 #: What a line of years may hold when it is re-read, and the recogniser's symbols for each:
@@ -66,7 +68,7 @@ YEAR_LINE_DIGITS = 3
 #: of its shape; without the mark a worn `Г` becomes a digit (`19197.` for `1919 Г.`).
 YEAR_GROUPS = {
     **{digit: digit for digit in "0123456789"},
-    "-": "-—–~‐‑‒―−",
+    "-": "-—–~‐‑‒―−=≥≤",
     ".": ".",
     " ": " ",
     "Г": "TtrF[Г",
@@ -120,6 +122,8 @@ class _LineRead:
     `shapes` (lexicon words restored from the recogniser's shape reading), or `none`."""
     inverted: bool = False
     """Tesseract read the line inverted (light letters on a dark stone)."""
+    plausible: bool = False
+    """A line of years whose years, as kept, are plausible (`plausible_years`)."""
 
 
 def read_by_lines(
@@ -133,10 +137,38 @@ def read_by_lines(
 ) -> Reading | None:
     """Read the inscription on `upright` line by line, or None when no line is found.
 
+    When the lines found hold no line of years and the page is larger than the detector's
+    copy, the page is detected again at `CLOSER` times the size (small or faint letters
+    the first copy blurred away), and that reading is kept if it has a line of plausible
+    years. So is a page on which the first copy showed no line at all.
+
     Raises whatever the engines raise (the stage turns their errors into flags).
     """
-    page, factor = images.fit(upright, options.detect_long_edge)
-    quads: list[Quad] = passes.detect("detect lines", line_engine, images.equalise(page))
+    first = _read_at(upright, options.detect_long_edge, rotation_from_exif, engine, line_engine, options, passes)
+    closer = round(options.detect_long_edge * CLOSER)
+    if first is not None and first[1] == 0 and max(upright.shape) > options.detect_long_edge * 1.2:
+        second = _read_at(upright, closer, rotation_from_exif, engine, line_engine, options, passes)
+        if second is not None and second[1] > 0:
+            second[0].notes.insert(
+                0, f"no years in the lines found at {options.detect_long_edge} px: read at {closer} px"
+            )
+            return second[0]
+    return first[0] if first is not None else None
+
+
+def _read_at(
+    upright: Gray,
+    detect_size: int,
+    rotation_from_exif: bool,
+    engine: Engine,
+    line_engine: LineEngine,
+    options: ReadOptions,
+    passes: Passes,
+) -> tuple[Reading, int] | None:
+    """The reading with the detector on a copy `detect_size` px long, and its number of lines of plausible years."""
+    page, factor = images.fit(upright, detect_size)
+    label = "" if detect_size == options.detect_long_edge else f" at {detect_size} px"
+    quads: list[Quad] = passes.detect(f"detect lines{label}", line_engine, images.equalise(page))
     rotation, method = 0, ("exif" if rotation_from_exif else "none")
     sweep = not rotation_from_exif and options.sweep
     if quads and sweep:
@@ -156,7 +188,7 @@ def read_by_lines(
     lines = [line.widened(LINE_ENDS, LINE_SIDES) for line in lines]
     notes: list[str] = []
     crops = [crop_line(work, line) for line in lines]
-    seen = passes.recognise("recognise lines", line_engine, crops)
+    seen = passes.recognise(f"recognise lines{label}", line_engine, crops)
     charset = line_engine.charset
     reads = [
         _LineRead(line, row, crop, probabilities, best_path(probabilities.probabilities, charset), [], "none")
@@ -171,7 +203,7 @@ def read_by_lines(
     _read_text(text_lines, engine, options, passes)
     for read in text_lines:
         _restore_shapes(read, options.languages, notes)
-    return _reading(reads, rotation, method, options, passes, notes)
+    return _reading(reads, rotation, method, options, passes, notes), sum(read.plausible for read in reads)
 
 
 def _orientation(page: Gray, quads: list[Quad], line_engine: LineEngine, passes: Passes) -> int:
@@ -291,7 +323,9 @@ def _read_years(read: _LineRead, charset: Sequence[str], notes: list[str]) -> No
                     per_symbol = np.exp(log_probability / max(1, len(alternative)))
                     read.words = _words_of_text(alternative, read, float(100 * per_symbol))
                     read.how = "years re-read"
+                    read.plausible = True
                     return
+    read.plausible = plausible_years(text)
     if text != digits.text.strip():
         read.words = _words_of_text(text, read, 100 * digits.confidence)
     else:
