@@ -146,12 +146,11 @@ def read_by_lines(
     """
     first = _read_at(upright, options.detect_long_edge, rotation_from_exif, engine, line_engine, options, passes)
     closer = round(options.detect_long_edge * CLOSER)
-    if first is not None and first[1] == 0 and max(upright.shape) > options.detect_long_edge * 1.2:
+    if (first is None or first[1] == 0) and max(upright.shape) > options.detect_long_edge * 1.2:
         second = _read_at(upright, closer, rotation_from_exif, engine, line_engine, options, passes)
         if second is not None and second[1] > 0:
-            second[0].notes.insert(
-                0, f"no years in the lines found at {options.detect_long_edge} px: read at {closer} px"
-            )
+            found = "no plausible years" if first is not None else "no lines"
+            second[0].notes.insert(0, f"{found} at {options.detect_long_edge} px: read at {closer} px")
             return second[0]
     return first[0] if first is not None else None
 
