@@ -1162,7 +1162,8 @@ def test_an_implausible_stone_span_kept_beside_a_caption_person_without_years() 
 @pytest.mark.parametrize(
     ("caption", "inscription"),
     [
-        ("The grave of Jong Mi Son (1920-1947).", "ТЁН МИ СОН\n1920-1947"),  # 정: Jong, and Тён as Soviet Koreans wrote it
+        # 정: Jong, and Тён as Soviet Koreans wrote it
+        ("The grave of Jong Mi Son (1920-1947).", "ТЁН МИ СОН\n1920-1947"),
         ("The grave of Jang Su Il (1917-1963).", "ТЯН СУ ИЛЬ\n1917-1963"),  # 장: Jang, Тян
         ("The grave of Choe Dong Ho (1911-1950).", "ЦОЙ ДОН ХО\n1911-1950"),  # 최: Choe, Цой
     ],

@@ -137,22 +137,26 @@ def read_by_lines(
 ) -> Reading | None:
     """Read the inscription on `upright` line by line, or None when no line is found.
 
-    When the lines found hold no line of years and the page is larger than the detector's
-    copy, the page is detected again at `CLOSER` times the size (small or faint letters
-    the first copy blurred away), and that reading is kept if it has a line of plausible
-    years. So is a page on which the first copy showed no line at all.
+    When two or more lines were found (an inscription's stack of lines) but no line of
+    plausible years, and the page is larger than the detector's copy, the page is detected
+    again at `CLOSER` times the size (small or faint digits the first copy blurred away),
+    and that reading is kept if it has a line of plausible years. Pages with one line or
+    none (ceremonies, monuments seen from afar) are not: on the tuning samples the closer
+    look found nothing there, at 2 s a page.
 
     Raises whatever the engines raise (the stage turns their errors into flags).
     """
     first = _read_at(upright, options.detect_long_edge, rotation_from_exif, engine, line_engine, options, passes)
+    if first is None:
+        return None
+    reading, plausible, lines = first
     closer = round(options.detect_long_edge * CLOSER)
-    if (first is None or first[1] == 0) and max(upright.shape) > options.detect_long_edge * 1.2:
+    if plausible == 0 and lines >= 2 and max(upright.shape) > options.detect_long_edge * 1.2:
         second = _read_at(upright, closer, rotation_from_exif, engine, line_engine, options, passes)
         if second is not None and second[1] > 0:
-            found = "no plausible years" if first is not None else "no lines"
-            second[0].notes.insert(0, f"{found} at {options.detect_long_edge} px: read at {closer} px")
+            second[0].notes.insert(0, f"no plausible years at {options.detect_long_edge} px: read at {closer} px")
             return second[0]
-    return first[0] if first is not None else None
+    return reading
 
 
 def _read_at(
@@ -163,8 +167,8 @@ def _read_at(
     line_engine: LineEngine,
     options: ReadOptions,
     passes: Passes,
-) -> tuple[Reading, int] | None:
-    """The reading with the detector on a copy `detect_size` px long, and its number of lines of plausible years."""
+) -> tuple[Reading, int, int] | None:
+    """The reading with the detector on a copy `detect_size` px long, its lines of plausible years, its lines."""
     page, factor = images.fit(upright, detect_size)
     label = "" if detect_size == options.detect_long_edge else f" at {detect_size} px"
     quads: list[Quad] = passes.detect(f"detect lines{label}", line_engine, images.equalise(page))
@@ -202,7 +206,7 @@ def _read_at(
     _read_text(text_lines, engine, options, passes)
     for read in text_lines:
         _restore_shapes(read, options.languages, notes)
-    return _reading(reads, rotation, method, options, passes, notes), sum(read.plausible for read in reads)
+    return _reading(reads, rotation, method, options, passes, notes), sum(read.plausible for read in reads), len(reads)
 
 
 def _orientation(page: Gray, quads: list[Quad], line_engine: LineEngine, passes: Passes) -> int:
