@@ -4,7 +4,10 @@ The OCR stage (`stages/ocr.py`) owns the engines and hands this package tesserac
 when configured, a line engine); the package owns every decision about how to read a stone:
 
 - `reader`: which plan reads the page;
-- `plan_lines`: detected lines, digits by the line recogniser, letters by tesseract;
+- `plan_lines`: detected lines, orientation, the closer second look; with `years_lines`
+  (lines of years: constrained re-read, alternatives, plausibility) and `text_lines`
+  (lines of letters: tesseract, names restored from shape readings by `lookalikes`);
+- `line_read`: one detected line as read, and its words boxed in the page;
 - `plan_survey`: tesseract alone (survey, orientation sweep, region, candidates);
 - `base`: the engine interfaces, options, the reading, and the count of engine calls;
 - `lines`: detected lines' geometry, the inscription's lines, straight crops;

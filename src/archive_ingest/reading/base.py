@@ -15,12 +15,14 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from statistics import fmean
 from typing import Protocol
 
 from .ctc import LineProbabilities
 from .images import Gray
-from .layout import Word
+from .layout import Word, in_text, text_of
 from .lines import Quad
+from .scripts import wrong_script
 
 
 class Engine(Protocol):
@@ -82,6 +84,37 @@ class Reading:
     """Decisions worth telling a reviewer (a fallback taken, years re-read), for the event detail."""
     passes: list[tuple[str, float]] = field(default_factory=list)
     """(what was read, seconds) of each engine call, in order: where the time went."""
+
+
+def reading_of(
+    words: list[Word],
+    options: ReadOptions,
+    *,
+    rotation: int,
+    rotation_method: str,
+    preprocess: list[str],
+    psm: int | None,
+    candidates: int,
+    passes: Passes,
+    notes: list[str],
+) -> Reading:
+    """The reading whose words are `words`: those `layout.in_text` keeps make its text,
+    their mean confidence its confidence, and `scripts.wrong_script` judges their alphabet."""
+    kept = [word for word in words if in_text(word, options.min_word_confidence)]
+    return Reading(
+        text=text_of(kept),
+        confidence=round(fmean(word.confidence for word in kept), 1) if kept else None,
+        words=words,
+        rotation=rotation,
+        rotation_method=rotation_method,
+        preprocess=preprocess,
+        psm=psm,
+        wrong_script=wrong_script([word.text for word in kept], list(options.languages)),
+        candidates=candidates,
+        engine_calls=passes.calls,
+        notes=notes,
+        passes=passes.timed,
+    )
 
 
 class Passes:

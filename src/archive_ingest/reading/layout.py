@@ -14,8 +14,11 @@ from __future__ import annotations
 
 import re
 import statistics
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
+
+T = TypeVar("T")
 
 #: A word at least this confident (0-100) counts as evidence that there is text there.
 CONFIDENT = 60.0
@@ -90,20 +93,8 @@ def inscription_box(words: Sequence[Word], page_size: tuple[int, int]) -> tuple[
         return None
     height = letter_height(confident) or 1.0
     reach = 3 * height
-    groups: list[list[Word]] = []
-    for word in sorted(confident, key=lambda w: (w.box[1], w.box[0])):
-        home = None
-        for group in groups:
-            if any(_gap(word.box, other.box) <= reach for other in group):
-                if home is None:
-                    group.append(word)
-                    home = group
-                else:  # the word bridges two groups: merge them
-                    home.extend(group)
-                    group.clear()
-        groups = [g for g in groups if g]
-        if home is None:
-            groups.append([word])
+    ordered = sorted(confident, key=lambda w: (w.box[1], w.box[0]))
+    groups = groups_of(ordered, lambda a, b: _gap(a.box, b.box) <= reach)
     best = max(groups, key=lambda g: sum(w.alnum for w in g))
     left = min(w.box[0] for w in best)
     top = min(w.box[1] for w in best)
@@ -120,6 +111,29 @@ def inscription_box(words: Sequence[Word], page_size: tuple[int, int]) -> tuple[
         min(width, int(right + side)),
         min(page_height, int(bottom + 5 * height)),
     )
+
+
+def groups_of(items: Sequence[T], near: Callable[[T, T], bool]) -> list[list[T]]:
+    """`items` gathered into groups: an item joins every group it is `near` to one member of.
+
+    An item near two groups merges them (single linkage), so a line of words, or a stack of
+    lines, ends in one group whatever order it is met in. Groups keep the items' order.
+    """
+    groups: list[list[T]] = []
+    for item in items:
+        home: list[T] | None = None
+        for group in groups:
+            if any(near(item, other) for other in group):
+                if home is None:
+                    group.append(item)
+                    home = group
+                else:  # the item bridges two groups: merge them
+                    home.extend(group)
+                    group.clear()
+        groups = [group for group in groups if group]
+        if home is None:
+            groups.append([item])
+    return groups
 
 
 def _gap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:

@@ -27,6 +27,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .images import Gray
+from .layout import groups_of
 
 Quad = NDArray[np.float32]
 """4x2 corner points (x, y), clockwise from the top left, in page pixels."""
@@ -110,20 +111,7 @@ def inscription_lines(quads: Sequence[Quad], max_lines: int) -> list[Line]:
     if not lines:
         return []
     lines.sort(key=lambda line: (line.top, line.left))
-    groups: list[list[Line]] = []
-    for line in lines:
-        home: list[Line] | None = None
-        for group in groups:
-            if any(_near(line, other) for other in group):
-                if home is None:
-                    group.append(line)
-                    home = group
-                else:  # the line bridges two groups: merge them
-                    home.extend(group)
-                    group.clear()
-        groups = [group for group in groups if group]
-        if home is None:
-            groups.append([line])
+    groups = groups_of(lines, _near)
     best = max(groups, key=lambda group: sum(line.area for line in group))
     if len(best) > max_lines:
         best = sorted(best, key=lambda line: -line.area)[:max_lines]

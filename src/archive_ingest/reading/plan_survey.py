@@ -35,14 +35,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from statistics import fmean
 
 from . import images
-from .base import Engine, Passes, Reading, ReadOptions
+from .base import Engine, Passes, Reading, ReadOptions, reading_of
 from .images import Gray
-from .layout import Word, in_text, inscription_box, is_confident, letter_height, text_of
+from .layout import Word, inscription_box, is_confident, letter_height
 from .scoring import score
-from .scripts import wrong_script
 
 #: Survey score (see `scoring`) from which a page counts as showing text.
 FOUND_TEXT = 4.0
@@ -85,13 +83,13 @@ def read_by_survey(
 
     Raises whatever `engine` raises (the stage turns tesseract's errors into flags).
     """
-    clock = passes or Passes()
+    passes = passes or Passes()
     notes: list[str] = []
     survey, factor = images.fit(upright, options.survey_long_edge)
     rotation, method = 0, ("exif" if rotation_from_exif else "none")
-    best = _survey(clock, engine, survey, [0], options)[0]
+    best = _survey(passes, engine, survey, [0], options)[0]
     if not rotation_from_exif and options.sweep and best[0] < FOUND_TEXT and not after_detector:
-        turned = _survey(clock, engine, survey, [90, 180, 270], options, both_polarities=False)
+        turned = _survey(passes, engine, survey, [90, 180, 270], options, both_polarities=False)
         winner = max(turned, key=lambda s: s[0])
         if winner[0] >= FOUND_TEXT and winner[0] > SWEEP_MARGIN * best[0]:
             best, rotation, method = winner, winner[3], "sweep"
@@ -102,21 +100,19 @@ def read_by_survey(
     if box is not None:
         region_box = tuple(round(v / factor) for v in box)
         letter = (letter_height(survey_words) or options.letter_px * factor) / factor
-        candidates = _read_region(clock, engine, work, region_box, letter, options, notes)  # type: ignore[arg-type]
+        candidates = _read_region(passes, engine, work, region_box, letter, options, notes)  # type: ignore[arg-type]
     elif after_detector:
         candidates = [_Candidate(["grayscale"], 11, [])]
     else:
-        candidates = _read_whole(clock, engine, work, options)
+        candidates = _read_whole(passes, engine, work, options)
     for candidate in candidates:
         candidate.score = score(candidate.words, options.languages)
     kept = max(candidates, key=lambda c: c.score)
-    reading = _reading(kept, rotation, method, options, len(candidates), clock.calls, notes)
-    reading.passes = clock.timed
-    return reading
+    return _reading(kept, rotation, method, options, len(candidates), passes, notes)
 
 
 def _survey(
-    clock: Passes,
+    passes: Passes,
     engine: Engine,
     survey: Gray,
     rotations: Sequence[int],
@@ -133,7 +129,7 @@ def _survey(
         turned = images.rotate_quarter(survey, rotation)
         pages += [turned, images.invert(turned)] if both_polarities else [turned]
     label = "survey" if list(rotations) == [0] else "rotation sweep"
-    read = clock.tesseract(label, engine, pages, [options.survey_language], 11, ADAPTIVE_THRESHOLD)
+    read = passes.tesseract(label, engine, pages, [options.survey_language], 11, ADAPTIVE_THRESHOLD)
     per_rotation = 2 if both_polarities else 1
     results = []
     for index, rotation in enumerate(rotations):
@@ -149,7 +145,7 @@ def _survey(
 
 
 def _read_region(
-    clock: Passes,
+    passes: Passes,
     engine: Engine,
     work: Gray,
     box: tuple[int, int, int, int],
@@ -174,7 +170,9 @@ def _read_region(
         steps.append(f"deskew:{angle:+.1f}")
     origin = (box[0], box[1])
     first, *others = options.psms
-    pages = clock.tesseract(f"region psm {first}, both polarities", engine, [dark, light], options.languages, first, {})
+    pages = passes.tesseract(
+        f"region psm {first}, both polarities", engine, [dark, light], options.languages, first, {}
+    )
     candidates = [
         _Candidate([*steps, "flatten"], first, pages[0], origin, factor),
         _Candidate([*steps, "invert", "flatten"], first, pages[1], origin, factor),
@@ -183,7 +181,7 @@ def _read_region(
     best = dark if polarity is candidates[0] else light
     for psm in others:
         binary = images.binarise(best, letter_now)
-        flat_words, binary_words = clock.tesseract(
+        flat_words, binary_words = passes.tesseract(
             f"region psm {psm}, plain and binarised", engine, [best, binary], options.languages, psm, {}
         )
         candidates.append(_Candidate(list(polarity.steps), psm, flat_words, origin, factor))
@@ -191,8 +189,8 @@ def _read_region(
     return candidates
 
 
-def _read_whole(clock: Passes, engine: Engine, work: Gray, options: ReadOptions) -> list[_Candidate]:
-    pages = clock.tesseract(
+def _read_whole(passes: Passes, engine: Engine, work: Gray, options: ReadOptions) -> list[_Candidate]:
+    pages = passes.tesseract(
         "whole image psm 11 (no text found by the survey)",
         engine,
         [work, images.invert(work)],
@@ -207,22 +205,17 @@ def _read_whole(clock: Passes, engine: Engine, work: Gray, options: ReadOptions)
 
 
 def _reading(
-    kept: _Candidate, rotation: int, method: str, options: ReadOptions, count: int, calls: int, notes: list[str]
+    kept: _Candidate, rotation: int, method: str, options: ReadOptions, count: int, passes: Passes, notes: list[str]
 ) -> Reading:
-    words = [_to_upright(word, kept) for word in kept.words]
-    kept_words = [word for word in words if in_text(word, options.min_word_confidence)]
-    languages = list(options.languages)
-    return Reading(
-        text=text_of(kept_words),
-        confidence=round(fmean(w.confidence for w in kept_words), 1) if kept_words else None,
-        words=words,
+    return reading_of(
+        [_to_upright(word, kept) for word in kept.words],
+        options,
         rotation=rotation,
         rotation_method=method,
         preprocess=kept.steps,
         psm=kept.psm,
-        wrong_script=wrong_script([w.text for w in kept_words], languages),
         candidates=count,
-        engine_calls=calls,
+        passes=passes,
         notes=notes,
     )
 
