@@ -474,3 +474,27 @@ def test_a_worker_killed_stops_the_run_and_nothing_is_lost(tmp_path: Path) -> No
     check_archive(dropped, complete=False)
     assert dropped.home.inbox_files(), "the files not yet read wait in the inbox"
     run_to_completion(dropped)
+
+
+@pytest.mark.parametrize("point", ["after_commit:1", "after_manifests:1"])
+def test_killed_while_manifest_rows_are_taken_out(tmp_path: Path, point: str) -> None:
+    """Killed after a commit, before or after the manifest lost that commit's rows: the
+    next run finds the image it knows, takes its row out, and no row is lost or used twice."""
+    home = new_home(
+        tmp_path / "home", "stages: [fixity, identify, exif, provenance, flags, file]\ncatalog:\n  batch_size: 1\n"
+    )
+    for name in ("a.jpg", "b.jpg"):
+        make_scan(home.inbox / name, [name[0].upper()], font_px=20, margin=10)
+    (home.inbox / "captions.csv").write_text(
+        "file,caption\na.jpg,Камень А\nb.jpg,Камень Б\nlater.jpg,Камень позже\n", encoding="utf-8"
+    )
+    code, stderr = finish(start_run(home, point))
+    assert code == -signal.SIGKILL, stderr
+    code, stderr = finish(start_run(home))
+    assert code == 0, stderr
+    assert home.inbox_files() == ["captions.csv"]
+    assert (home.inbox / "captions.csv").read_text(encoding="utf-8") == "file,caption\nlater.jpg,Камень позже\n"
+    records = home.catalog_records()
+    assert {r["source"]["filename"]: r["caption"] for r in records} == {"a.jpg": "Камень А", "b.jpg": "Камень Б"}
+    assert not [e for r in records for e in r["events"] if e["type"] == "duplicate drop"]
+    assert [p.name for p in home.inbox.iterdir()] == ["captions.csv"]  # no temp file left either

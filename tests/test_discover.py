@@ -100,7 +100,18 @@ def test_manifest_rows_and_hostile_paths(ctx: RunContext) -> None:
         "captions.csv line 3: file '/etc/passwd' is outside the inbox; row ignored",
         "captions.csv line 4: file '../outside.jpg' is outside the inbox; row ignored",
         "captions.csv line 5: empty 'file' column; row ignored",
-        "captions.csv: row for 'missing.jpg' names no image in the inbox",
+        "captions.csv: row for 'missing.jpg' names no image in the inbox; it waits there for the image",
+    ]
+    # The usable rows as written, to keep in the inbox those whose image has not come.
+    manifest = found.manifests["captions.csv"]
+    assert (manifest.header, manifest.encoding, manifest.newline) == (
+        ["file", "caption", "place", "date", "credit"],
+        "utf-8",
+        "\n",
+    )
+    assert manifest.rows == [
+        ("x.jpg", ["x.jpg", "Памятник в Нампхо", "Nampo", "1985", ""]),
+        ("missing.jpg", ["missing.jpg", "no such image", "", "", ""]),
     ]
 
 
@@ -111,6 +122,16 @@ def test_manifest_without_required_columns(ctx: RunContext) -> None:
     assert found.problems == [
         "captions.csv: needs the columns 'file' and 'caption' (found: name, text); "
         "manifest ignored and left in the inbox"
+    ]
+
+
+def test_manifest_without_rows_is_left_in_the_inbox(ctx: RunContext) -> None:
+    touch(ctx.inbox / "captions.csv", b"file,caption\n../outside.jpg,escape\n")
+    found = find_drops(ctx)
+    assert found.manifests["captions.csv"].rows == []
+    assert found.problems == [
+        "captions.csv line 2: file '../outside.jpg' is outside the inbox; row ignored",
+        "captions.csv: no row names an image; left in the inbox",
     ]
 
 
@@ -135,3 +156,10 @@ def test_binary_caption_is_reported_and_image_still_found(ctx: RunContext) -> No
         "a.txt: caption file holds binary data (NUL bytes); the image is ingested without it "
         "and the caption left in the inbox"
     ]
+
+
+def test_a_manifest_rewrite_cut_short_is_reported_as_a_temp_file(ctx: RunContext) -> None:
+    touch(ctx.inbox / "sub" / ".captions.csv.ab_12xyz.waiting.tmp", b"file,caption\n")
+    touch(ctx.inbox / ".DS_Store")
+    found = find_drops(ctx)
+    assert (found.drops, found.problems, found.temp_files) == ([], [], ["sub/.captions.csv.ab_12xyz.waiting.tmp"])

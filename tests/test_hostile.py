@@ -401,3 +401,27 @@ def test_tesseract_timeout_is_a_failure_event_and_the_batch_goes_on(tmp_path: Pa
         assert "ocr_failed" in [flag["code"] for flag in record["flags"]]
         assert record["ocr"]["text"] == ""
     assert home.inbox_files() == []
+
+
+def test_manifest_edited_during_the_run_is_left_as_edited(tmp_path: Path) -> None:
+    home = new_home(tmp_path / "home", NO_OCR + "catalog:\n  batch_size: 1\n")
+    small_scan(home.inbox / "a.jpg", "A")
+    small_scan(home.inbox / "b.jpg", "B")
+    manifest = home.inbox / "captions.csv"
+    manifest.write_text("file,caption\na.jpg,first\nb.jpg,second\nlater.jpg,third\n", encoding="utf-8")
+    edited = "file,caption\nb.jpg,second\nlater.jpg,third, corrected\n"
+
+    def edit(name: str, done: int, total: int) -> None:
+        if name == "b.jpg":  # a.jpg's row is out; someone saves the manifest while the run reads b.jpg
+            manifest.write_text(edited, encoding="utf-8")
+
+    summary = pipeline.run(home.settings(), progress=edit)
+
+    assert len(summary.ingested) == 2
+    assert summary.problems[-1] == (
+        "captions.csv: its rows for archived images could not be taken out (someone changed it during the run); "
+        "left in the inbox as it is"
+    )
+    assert summary.notes == [f"captions.csv: filed as {home.catalog_records()[0]['source']['caption_path']}"]
+    assert home.inbox_files() == ["captions.csv"]
+    assert manifest.read_text(encoding="utf-8") == edited

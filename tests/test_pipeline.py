@@ -29,7 +29,7 @@ def test_run_exits_zero_and_summarises(ingested_batch: IngestedBatch) -> None:
     result = ingested_batch.result
     assert result.exit_code == 0, result.output
     summary = result.stderr
-    assert "ingested 5, duplicates 1, quarantined 4, failed 0" in summary
+    assert "ingested 5, duplicates 1, quarantined 4 (1 empty), failed 0" in summary
     assert re.search(r"flagged: .*corrupt 4", summary)
     assert re.search(r"flagged: .*duplicate 1", summary)
     assert re.search(r"elapsed \d+\.\d s", summary)
@@ -200,7 +200,7 @@ def test_duplicate_is_recorded_on_the_existing_record(ingested_batch: IngestedBa
 def test_bad_files_are_quarantined_with_reasons(ingested_batch: IngestedBatch) -> None:
     expected = {
         "broken.jpg": "cannot decode the image: image file is truncated",
-        "empty.jpg": "zero-byte file: nothing to read",
+        "empty.jpg": "empty file (0 bytes): nothing to read",
         "notes.jpg": "not an image Pillow can identify (wrong extension or damaged header)",
         "bomb.png": "decompression bomb: the header declares 30000x30000 pixels (900 MP), "
         "over the limit of 150 MP; not decoded",
@@ -261,3 +261,166 @@ def test_a_recorded_duplicate_dropped_again_is_already_archived(tmp_path: Path) 
     assert "ingested 0, duplicates 0, quarantined 0, failed 0, already archived 1" in result.stderr
     [record] = home.catalog_records()
     assert [e["type"] for e in record["events"]].count("duplicate drop") == 1
+
+
+# -- issue 13: a manifest row waits for its image; every empty file is quarantined by name ---
+
+NO_OCR = "stages: [fixity, identify, exif, extract, provenance, flags, file]\n"
+EMPTY_ID = sha256(b"")[:16]
+
+
+def archived_manifests(home: ArchiveHome) -> dict[str, bytes]:
+    return {p.relative_to(home.archive).as_posix(): p.read_bytes() for p in home.archive.glob("captions/*/*.csv")}
+
+
+def test_a_manifest_row_waits_in_the_inbox_until_its_image_comes(tmp_path: Path) -> None:
+    home = new_home(tmp_path / "home", NO_OCR)
+    make_scan(home.inbox / "first.jpg", ["ПЕРВЫЙ"], font_px=20, margin=10)
+    original = (
+        "file,caption,place\n"
+        "first.jpg,Первый камень,Wonsan\n"
+        '"later.jpg","Второй камень, Хамхын",Hamhung\n'
+        "../escape.jpg,outside,\n"
+    ).encode()
+    (home.inbox / "captions.csv").write_bytes(original)
+    original_path = f"captions/{sha256(original)[:2]}/{sha256(original)}.csv"
+    leftover = 'file,caption,place\nlater.jpg,"Второй камень, Хамхын",Hamhung\n'.encode()
+    leftover_path = f"captions/{sha256(leftover)[:2]}/{sha256(leftover)}.csv"
+
+    result = home.invoke("run")
+
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines()[:4] == [
+        f"note: captions.csv: filed as {original_path}; the inbox copy keeps only the 1 row whose image "
+        "is not archived yet (later.jpg)",
+        "warning: captions.csv line 4: file '../escape.jpg' is outside the inbox; row ignored",
+        "warning: captions.csv: row for 'later.jpg' names no image in the inbox; it waits there for the image",
+        "ingested 1, duplicates 0, quarantined 0, failed 0",
+    ]
+    assert home.inbox_files() == ["captions.csv"]
+    assert (home.inbox / "captions.csv").read_bytes() == leftover
+    assert archived_manifests(home) == {original_path: original}
+    [first] = home.catalog_records()
+    assert (first["caption"], first["source"]["caption_path"]) == ("Первый камень", original_path)
+
+    make_scan(home.inbox / "later.jpg", ["ВТОРОЙ"], font_px=20, margin=10)
+    result = home.invoke("run")
+
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines()[:2] == [
+        f"note: captions.csv: every image it names is archived; filed as {leftover_path}",
+        "ingested 1, duplicates 0, quarantined 0, failed 0",
+    ]
+    assert home.inbox_files() == []
+    records = {r["source"]["filename"]: r for r in home.catalog_records()}
+    assert sorted(records) == ["first.jpg", "later.jpg"]
+    later = records["later.jpg"]
+    assert (later["caption"], later["place"]["name"], later["place"]["source"]) == (
+        "Второй камень, Хамхын",
+        "Hamhung",
+        "manifest",
+    )
+    assert (later["source"]["caption_file"], later["source"]["caption_path"]) == ("captions.csv", leftover_path)
+    assert later["source"]["caption_sha256"] == sha256(leftover)
+    assert records["first.jpg"] == first  # its row was not paired again
+    assert archived_manifests(home) == {original_path: original, leftover_path: leftover}
+    verified = home.invoke("verify", "--config", str(home.config))
+    assert verified.exit_code == 0 and verified.stderr.startswith("verify: 2 records, "), verified.stderr
+    assert verified.stderr.endswith(" files re-hashed: all well\n")
+
+
+def test_a_manifest_row_beside_a_sidecar_is_filed_with_the_record(tmp_path: Path) -> None:
+    home = new_home(tmp_path / "home", NO_OCR)
+    make_scan(home.inbox / "a.jpg", ["А"], font_px=20, margin=10)
+    (home.inbox / "a.txt").write_text("Могила в Вонсане", encoding="utf-8")
+    manifest = b"file,caption,place\na.jpg,,Wonsan\nlater.jpg,,Hamhung\n"
+    (home.inbox / "captions.csv").write_bytes(manifest)
+    assert home.invoke("run").exit_code == 0
+    assert (home.inbox_files(), (home.inbox / "captions.csv").read_bytes()) == (
+        ["captions.csv"],
+        b"file,caption,place\nlater.jpg,,Hamhung\n",
+    )
+    [record] = home.catalog_records()
+    filed = f"captions/{sha256(manifest)[:2]}/{sha256(manifest)}.csv"
+    assert record["caption"] == "Могила в Вонсане"
+    assert record["place"]["source"] == "manifest"
+    assert (
+        f"captions.csv also has a row for this file; its place, date and credit cells are used (filed as {filed})"
+        in [e["detail"] for e in record["events"]]
+    )
+    verified = home.invoke("verify", "--config", str(home.config))
+    assert verified.exit_code == 0 and verified.stderr.startswith("verify: 1 records, "), verified.stderr
+    assert verified.stderr.endswith(" files re-hashed: all well\n")
+
+
+def test_a_manifest_whose_images_have_not_come_stays_as_dropped(tmp_path: Path) -> None:
+    home = new_home(tmp_path / "home", NO_OCR)
+    manifest = "file,caption\nlater.jpg,Второй камень\n".encode("cp1251")
+    (home.inbox / "captions.csv").write_bytes(manifest)
+    result = home.invoke("run")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines()[0] == (
+        "warning: captions.csv: row for 'later.jpg' names no image in the inbox; it waits there for the image"
+    )
+    assert (home.inbox / "captions.csv").read_bytes() == manifest
+    assert archived_manifests(home) == {}
+
+
+def test_every_empty_file_is_quarantined_under_its_own_name(batch_copy: ArchiveHome) -> None:
+    home = batch_copy  # empty.jpg was quarantined by the session's run
+    (home.inbox / "another_empty.png").write_bytes(b"")
+    (home.inbox / "sub").mkdir()
+    (home.inbox / "sub" / "zero2.jpg").write_bytes(b"")
+    (home.inbox / "sub" / "zero2.txt").write_text("Могила на кладбище в Вонсане", encoding="utf-8")
+
+    result = home.invoke("run")
+
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines()[:4] == [
+        "warning: lonely.txt: caption with no image; left in the inbox",
+        f"warning: another_empty.png: empty file (0 bytes); quarantined on record {EMPTY_ID}, "
+        "which every empty file shares",
+        f"warning: sub/zero2.jpg: empty file (0 bytes); quarantined on record {EMPTY_ID}, "
+        "which every empty file shares",
+        "ingested 0, duplicates 0, quarantined 2 (2 empty), failed 0",
+    ]
+    lines = result.stderr.splitlines()
+    assert not any(line.startswith("flagged:") and "duplicate" in line for line in lines)
+    assert home.inbox_files() == ["lonely.txt"]
+    record = next(r for r in home.catalog_records() if r["id"] == EMPTY_ID)
+    assert (record["kind"], record["source"]["filename"]) == ("quarantined", "empty.jpg")
+    assert [f["code"] for f in record["flags"]] == ["corrupt"]
+    assert record["caption"] is None  # an empty file's caption describes that file, not the record
+    quarantine_events = [e["detail"] for e in record["events"] if e["type"] == "quarantine"]
+    assert quarantine_events[1:] == [
+        "empty file (0 bytes) dropped as 'another_empty.png'; quarantined on this record",
+        "empty file (0 bytes) dropped as 'sub/zero2.jpg', with caption sub/zero2.txt "
+        f"(filed as captions/{sha256('Могила на кладбище в Вонсане'.encode())[:2]}/"
+        f"{sha256('Могила на кладбище в Вонсане'.encode())}.txt): 'Могила на кладбище в Вонсане'; "
+        "quarantined on this record",
+    ]
+    history = home.invoke("show", EMPTY_ID, "--history").stdout
+    assert "another_empty.png" in history and "sub/zero2.jpg" in history
+
+    # The same empty file dropped again (a re-run of the same folder) is recognised, not recorded twice.
+    (home.inbox / "another_empty.png").write_bytes(b"")
+    result = home.invoke("run")
+    assert "ingested 0, duplicates 0, quarantined 0, failed 0, already archived 1" in result.stderr
+    record = next(r for r in home.catalog_records() if r["id"] == EMPTY_ID)
+    assert len([e for e in record["events"] if e["type"] == "quarantine"]) == 3
+
+
+def test_waiting_rows_keep_the_manifests_encoding_and_line_endings(tmp_path: Path) -> None:
+    home = new_home(tmp_path / "home", NO_OCR)
+    make_scan(home.inbox / "scans" / "a.jpg", ["А"], font_px=20, margin=10)
+    rows = "File,Caption,Extra\r\na.jpg,Камень А,x\r\nb.jpg,\"Камень Б\r\nвторая строка\",y,z\r\n"
+    (home.inbox / "scans" / "captions.csv").write_bytes(rows.encode("cp1251"))
+    assert home.invoke("run").exit_code == 0
+    waiting = 'File,Caption,Extra\r\nb.jpg,"Камень Б\nвторая строка",y,z\r\n'.encode("cp1251")
+    assert (home.inbox / "scans" / "captions.csv").read_bytes() == waiting
+    make_scan(home.inbox / "scans" / "b.jpg", ["Б"], font_px=20, margin=10)
+    assert home.invoke("run").exit_code == 0
+    assert home.inbox_files() == []
+    later = next(r for r in home.catalog_records() if r["source"]["filename"] == "scans/b.jpg")
+    assert later["caption"] == "Камень Б\nвторая строка"
+    assert [f["code"] for f in later["flags"] if f["code"] == "bad_encoding"] == ["bad_encoding"]

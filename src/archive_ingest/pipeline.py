@@ -13,13 +13,18 @@ clean-up always run here, in the order the files were found, so the records do n
 on the number of workers.
 
 Bytes already in the archive are not stored again: the drop is recorded on the existing
-record (an event, the `duplicate` flag, its caption kept if new).
+record (an event, the `duplicate` flag, its caption kept if new). Empty files are the
+exception: every one has the same SHA-256, but two empty files are not the same photo, so
+each is quarantined by name on the one record of the empty bytes (a `quarantine` event
+naming it, its caption filed and quoted there), reported and counted as empty, never as
+a duplicate.
 
 Crash safety: a run killed at any moment leaves committed records (the catalog is written
 atomically), inbox files not yet removed, and perhaps a filed copy with no record or a
 temp file; the next run cleans or adopts them (`recovery`). A sidecar caption is removed
 from the inbox before its image, so a kill between the two leaves an image the next run
-recognises as already archived, never a caption without its image.
+recognises as already archived, never a caption without its image. A caption manifest's
+rows leave it (`manifests`) at the same point: after the commit, before the images.
 
 Interrupt (SIGINT, Ctrl-C): the file in hand is rolled back (a copy it just made is
 removed; the file stays in the inbox), the batch so far is committed, the summary printed,
@@ -62,8 +67,9 @@ from .catalog import Catalog
 from .config import Settings
 from .context import RunContext, utc_now
 from .errors import CatalogError, ConfigError
+from .manifests import ManifestRows
 from .record import EventType, FlagCode, Outcome, Record, ReviewStatus
-from .stages import discover, file, fixity, flags, ocr, similar
+from .stages import discover, file, flags, ocr, similar
 from .stages.discover import Drop, one_line
 from .text.places import Gazetteer
 from .workers import Job, Prepared, Stage, note_warnings, prepare_in_order, prepare_in_workers
@@ -96,7 +102,10 @@ class RunSummary:
     already_archived: list[str] = field(default_factory=list)
     """Inbox files left over from an interrupted run, already filed with the same name."""
     quarantined: list[str] = field(default_factory=list)
-    """Ids of records filed under `quarantine/`."""
+    """Ids of the records files were quarantined on, one per file (every empty file is
+    quarantined on the one record of the empty bytes, so its id may repeat)."""
+    empty: list[str] = field(default_factory=list)
+    """Inbox files that were empty (0 bytes), each quarantined (also in `quarantined`)."""
     failed: list[str] = field(default_factory=list)
     """One line per file that stays in the inbox because something went wrong."""
     problems: list[str] = field(default_factory=list)
@@ -163,6 +172,8 @@ def run(
         orphans = recovery.clean_leftovers(ctx, catalog)
         found = discover.find_drops(ctx)
         summary.problems.extend(found.problems)
+        for temp in found.temp_files:
+            (ctx.inbox / temp).unlink(missing_ok=True)  # a manifest's rewrite cut short by a kill
         _refresh_search_index(catalog)
         if found.drops:
             # Set-up that costs time (a tesseract check, the catalog's hashes) only when
@@ -175,7 +186,8 @@ def run(
                 # run, when the first new photo comes (a run of known files never reads them).
                 ctx = replace(ctx, similarity=similar.SimilarityIndex(catalog.documents))
         ctx.captions.update({drop.image: drop.caption for drop in found.drops if drop.caption})
-        batch = _Batch(ctx, catalog, summary, found.drops, hook)
+        manifests = ManifestRows(ctx, found.manifests)
+        batch = _Batch(ctx, catalog, summary, found.drops, hook, manifests)
         summary.workers = _worker_count(workers, len(found.drops), now)
         jobs = _jobs(found.drops, batch, summary.workers)
         try:
@@ -203,8 +215,8 @@ def run(
             summary.stopped = str(stop)
         finally:
             jobs.close()
+        summary.notes.extend(manifests.notes())
         if not summary.interrupted and summary.stopped is None:
-            _settle_manifests(ctx, found.manifests, summary)
             notes, problems = recovery.settle_orphans(ctx, catalog, orphans, batch.seen_ids)
             summary.notes.extend(notes)
             summary.problems.extend(problems)
@@ -259,35 +271,23 @@ def _check_paths(ctx: RunContext) -> None:
         raise ConfigError(f"paths.archive: {ctx.archive} is not writable: {exc.strerror or exc}") from exc
 
 
-def _settle_manifests(ctx: RunContext, manifests: dict[str, list[str]], summary: RunSummary) -> None:
-    """File a caption manifest and clear it from the inbox once none of its images is left there.
-
-    Kept while any image it names still waits in the inbox, so the next run can pair it.
-    """
-    for manifest, images in manifests.items():
-        if any((ctx.inbox / image).exists() for image in images):
-            continue
-        path = ctx.inbox / manifest
-        try:
-            sha256, _ = fixity.sha256_of_file(path)
-            filed = file.file_caption(discover.Caption("", manifest, "", sha256, is_sidecar=False), ctx)
-            path.unlink()
-        except OSError as exc:
-            summary.problems.append(f"{manifest}: could not be filed and cleared from the inbox: {exc}")
-            continue
-        summary.notes.append(f"{manifest}: every image it names is archived; filed as {filed}")
-
-
 class _Batch:
     """Records waiting to be committed, and the inbox files to remove once they are."""
 
     def __init__(
-        self, ctx: RunContext, catalog: Catalog, summary: RunSummary, drops: list[Drop], hook: recovery.CrashHook
+        self,
+        ctx: RunContext,
+        catalog: Catalog,
+        summary: RunSummary,
+        drops: list[Drop],
+        hook: recovery.CrashHook,
+        manifests: ManifestRows,
     ) -> None:
         self.ctx = ctx
         self.catalog = catalog
         self.summary = summary
         self.hook = hook
+        self.manifests = manifests
         self.seen_ids: set[str] = set()
         """Ids of every file hashed this run (filed or not)."""
         self.records: dict[str, Record] = {}
@@ -361,6 +361,8 @@ class _Batch:
         self._schedule_removal(drop)
         (self.summary.quarantined if record.quarantined else self.summary.ingested).append(record.id)
         self.summary.flags.update(flag.code.value for flag in record.flags)
+        if record.file.bytes == 0:
+            self._report_empty(drop, record.id)
 
     def still_written(self, drop: Drop, when: str) -> bool:
         """True (and a message) when the file's size or mtime changed since discovery."""
@@ -402,7 +404,7 @@ class _Batch:
         recorded_drops = {
             (event.new.get("filename"), event.new.get("caption_sha256"))
             for event in existing.events
-            if event.type == EventType.DUPLICATE_DROP and isinstance(event.new, dict)
+            if event.type in {EventType.DUPLICATE_DROP, EventType.QUARANTINE} and isinstance(event.new, dict)
         }
         first_drop = existing.source.filename == name and (existing.caption == record.caption or not record.caption)
         same_drop = first_drop or (name, caption_sha256) in recorded_drops
@@ -411,11 +413,17 @@ class _Batch:
             self.summary.already_archived.append(drop.image)
             self._schedule_removal(drop)
             return True
+        if record.file.bytes == 0:
+            self._quarantine_empty_again(existing, drop)
+            return True
         detail = f"the same bytes were dropped again as '{name}'"
         if drop.caption is not None:
             caption = drop.caption
             caption_path = file.file_caption(caption, ctx)
             detail += f", with caption {caption.file} (filed as {caption_path})"
+            row_note = file.manifest_row_note(caption, ctx)
+            if row_note is not None:
+                detail += f" ({row_note})"
             if not existing.caption:
                 existing.caption = caption.text
                 existing.source.caption_file = caption.file
@@ -438,7 +446,44 @@ class _Batch:
         self.summary.flags[FlagCode.DUPLICATE.value] += 1
         return True
 
+    def _quarantine_empty_again(self, existing: Record, drop: Drop) -> None:
+        """Quarantine one more empty file on the record of the empty bytes, by name.
+
+        Not a duplicate: empty files share their bytes (none) but not what they were
+        meant to be. The record keeps its own caption; this file's caption is filed and
+        quoted in the event, which also names the file.
+        """
+        ctx = self.ctx
+        detail = f"empty file (0 bytes) dropped as '{drop.image}'"
+        if drop.caption is not None:
+            caption_path = file.file_caption(drop.caption, ctx)
+            detail += f", with caption {drop.caption.file} (filed as {caption_path}): {drop.caption.text!r}"
+            row_note = file.manifest_row_note(drop.caption, ctx)
+            if row_note is not None:
+                detail += f" ({row_note})"
+        existing.add_event(
+            EventType.QUARANTINE, ctx.timestamp(), ctx.agent(), Outcome.WARNING, detail + "; quarantined on this record"
+        )
+        # What was dropped, so the same drop left in (or put back into) the inbox is
+        # recognised next time as already recorded.
+        existing.events[-1].field = "source.filename"
+        existing.events[-1].new = {
+            "filename": drop.image,
+            "caption_sha256": drop.caption.sha256 if drop.caption else None,
+        }
+        self.records[existing.id] = existing
+        self._schedule_removal(drop)
+        self.summary.quarantined.append(existing.id)
+        self._report_empty(drop, existing.id)
+
+    def _report_empty(self, drop: Drop, record_id: str) -> None:
+        self.summary.empty.append(drop.image)
+        self.summary.problems.append(
+            f"{drop.image}: empty file (0 bytes); quarantined on record {record_id}, which every empty file shares"
+        )
+
     def _schedule_removal(self, drop: Drop) -> None:
+        self.manifests.use(drop.image)
         # The caption goes first: stopped between the two, the next run finds an image
         # it knows is archived, never a caption whose image is gone.
         caption = drop.caption
@@ -458,6 +503,12 @@ class _Batch:
                 _refresh_search_index(self.catalog)
                 self.index_checked = True
             self.hook.reached("after_commit")
+        # The manifests' rows of the committed images go before the images do (see
+        # `manifests`): stopped between the two, the next run finds images it knows.
+        # Ctrl-C waits for it, so a manifest's state here matches the file in the inbox.
+        with recovery.sigint_held():
+            self.summary.problems.extend(self.manifests.settle())
+        self.hook.reached("after_manifests")
         for path in self.to_remove:
             try:
                 path.unlink(missing_ok=True)

@@ -16,8 +16,10 @@ catalog lock) puts it right:
 `CrashHook` is for tests only: `ARCHIVE_INGEST_CRASH_AT="<point>:<n>[:<SIGNAL>]"`, read
 once when a run starts, sends the process SIGKILL (or the named signal: STOP, INT) the
 n-th time the run reaches `<point>`: `after_<stage>` (after each stage, e.g. `after_file`
-once a copy is filed), `after_commit` (after each catalog commit, before inbox removals)
-and `between_removals` (after each inbox file removed). `tests/test_crash.py` uses it to
+once a copy is filed), `after_commit` (after each catalog commit, before inbox removals),
+`after_manifests` (after the committed images' rows left the inbox's caption manifests,
+before the images do) and `between_removals` (after each inbox file removed).
+`tests/test_crash.py` uses it to
 kill and pause real runs; unset, it does nothing.
 """
 

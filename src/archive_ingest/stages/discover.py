@@ -3,7 +3,8 @@
 Owns: walking the inbox (symlinks are not followed), deciding what is an image by its
 extension, decoding captions (UTF-8, UTF-8 with BOM, else legacy Cyrillic cp1251 with the
 `bad_encoding` flag), reading the `captions.csv` manifest, and reporting what cannot be
-paired (a caption with no image stays in the inbox). It reads; it never moves or alters
+paired (a caption with no image stays in the inbox; so does a manifest row naming an
+image not dropped yet: `manifests` keeps it there). It reads; it never moves or alters
 a file. Problems are returned as one-line messages naming the file, never raised.
 
 Hostile names: a name that is not valid UTF-8 is skipped with a message (it could not be
@@ -27,6 +28,10 @@ from ..context import RunContext
 from ..record import EventType, FileInfo, FlagCode, Kind, Outcome, Record, Source, sha256_of_bytes
 
 CAPTION_SUFFIX = ".txt"
+#: The temporary file a manifest's waiting rows are written to before it is renamed over
+#: the manifest (`manifests`); one left by a killed run is reported here and removed.
+MANIFEST_TEMP = re.compile(r"^\..+\.[a-z0-9_]{8}\.waiting\.tmp$")
+MANIFEST_TEMP_SUFFIX = ".waiting.tmp"
 _COPY_SUFFIX = re.compile(r"(?: \(\d+\)| copy(?: \d+)?| - copy)$", re.IGNORECASE)
 
 
@@ -45,6 +50,9 @@ class Caption:
     place: str | None = None
     date: str | None = None
     credit: str | None = None
+    manifest_row: Caption | None = None
+    """For a sidecar: the manifest row naming the same image, whose place, date and credit
+    cells it carries (the manifest is filed with the record, so the row stays on record)."""
 
 
 @dataclass
@@ -87,13 +95,36 @@ def _is_utf8(name: str) -> bool:
     return True
 
 
+@dataclass(frozen=True)
+class Manifest:
+    """A caption manifest as dropped, with its rows as read, to write back the ones that wait."""
+
+    file: str
+    """Relative path in the inbox."""
+    sha256: str
+    """SHA-256 of the manifest's bytes as read."""
+    encoding: str
+    """`utf-8`, `utf-8-sig` or `cp1251`: the encoding to write its waiting rows back in."""
+    newline: str
+    """CRLF when the manifest's lines end so, else LF."""
+    header: list[str]
+    """The header row as written (column names in their own case)."""
+    rows: list[tuple[str, list[str]]]
+    """(inbox path of the image, the row's cells as read) of each usable row, in order."""
+
+    def images(self) -> set[str]:
+        return {image for image, _ in self.rows}
+
+
 @dataclass
 class Discovery:
     drops: list[Drop]
     problems: list[str]
     """One line each, naming the file: orphan captions, unreadable captions, symlinks."""
-    manifests: dict[str, list[str]]
-    """Caption manifests read this run, each with the inbox paths of the images its rows name."""
+    manifests: dict[str, Manifest]
+    """Caption manifests read this run, by inbox path."""
+    temp_files: list[str] = field(default_factory=list)
+    """Inbox paths of temporary manifest files left by a killed run (`MANIFEST_TEMP`)."""
 
 
 class CaptionDecodeError(ValueError):
@@ -140,6 +171,7 @@ def find_drops(ctx: RunContext) -> Discovery:
     images: list[str] = []
     sidecars: dict[str, str] = {}  # "dir/stem" -> relative caption path
     manifests: list[str] = []
+    temp_files: list[str] = []
     if not inbox.is_dir():
         return Discovery([], [f"{inbox}: the inbox folder does not exist"], {})
 
@@ -153,6 +185,8 @@ def find_drops(ctx: RunContext) -> Discovery:
             path = here / name
             rel = _rel(path, inbox)
             if name.startswith("."):
+                if MANIFEST_TEMP.match(name):
+                    temp_files.append(rel)
                 continue  # .DS_Store, editor swap files, our own temp files
             if not _is_utf8(rel):
                 problems.append(f"{one_line(rel)}: file name is not valid UTF-8; rename it; left in the inbox")
@@ -171,13 +205,15 @@ def find_drops(ctx: RunContext) -> Discovery:
                 problems.append(f"{rel}: not an image or caption ({suffix or 'no extension'}); left in the inbox")
 
     manifest_rows: dict[str, Caption] = {}
-    manifest_images: dict[str, list[str]] = {}
+    read_manifests: dict[str, Manifest] = {}
     for manifest in manifests:
-        rows, manifest_problems = _read_manifest(inbox, manifest, settings.max_caption_bytes)
+        rows, read, manifest_problems = _read_manifest(inbox, manifest, settings.max_caption_bytes)
         problems.extend(manifest_problems)
-        if rows is not None:
+        if read is not None:
             manifest_rows.update(rows)
-            manifest_images[manifest] = sorted(rows)
+            read_manifests[manifest] = read
+            if not read.rows:
+                problems.append(f"{manifest}: no row names an image; left in the inbox")
 
     # Copies made by file managers ("scan (1).jpg", "scan copy.jpg") sort after their
     # original, so the original's name is the one the archive keeps and the copy is the
@@ -209,6 +245,7 @@ def find_drops(ctx: RunContext) -> Discovery:
                     row.place if row else None,
                     row.date if row else None,
                     row.credit if row else None,
+                    row,
                 )
                 if row is not None and row.text and row.text != text:
                     drop.notes.append(f"{row.file} also gives a caption for this file; the sidecar {sidecar} is used")
@@ -225,8 +262,10 @@ def find_drops(ctx: RunContext) -> Discovery:
             problems.append(f"{sidecar}: caption with no image; left in the inbox")
     for image_rel, row in sorted(manifest_rows.items()):
         if image_rel not in image_set:
-            problems.append(f"{row.file}: row for '{image_rel}' names no image in the inbox")
-    return Discovery(drops, problems, manifest_images)
+            problems.append(
+                f"{row.file}: row for '{image_rel}' names no image in the inbox; it waits there for the image"
+            )
+    return Discovery(drops, problems, read_manifests, temp_files)
 
 
 def new_record(drop: Drop, ctx: RunContext) -> Record:
@@ -263,23 +302,26 @@ def new_record(drop: Drop, ctx: RunContext) -> Record:
     return record
 
 
-def _read_manifest(inbox: Path, manifest: str, max_bytes: int) -> tuple[dict[str, Caption] | None, list[str]]:
-    """Rows of a `captions.csv` keyed by the image's inbox path (None: unusable); problems as lines."""
+def _read_manifest(inbox: Path, manifest: str, max_bytes: int) -> tuple[dict[str, Caption], Manifest | None, list[str]]:
+    """Rows of a `captions.csv` keyed by the image's inbox path, the manifest as read (None:
+    unusable, left in the inbox as it is), and problems as lines."""
     problems: list[str] = []
     rows: dict[str, Caption] = {}
     try:
         data = _read_capped(inbox / manifest, max_bytes * 100)
         text, encoding = decode_caption(data, max_bytes * 100)
     except (OSError, CaptionDecodeError) as exc:
-        return None, [f"{manifest}: {exc}; manifest ignored and left in the inbox"]
+        return {}, None, [f"{manifest}: {exc}; manifest ignored and left in the inbox"]
     reader = csv.DictReader(io.StringIO(text))
-    columns = {name.strip().lower() for name in reader.fieldnames or []}
+    header = list(reader.fieldnames or [])
+    columns = {name.strip().lower() for name in header}
     if not {"file", "caption"} <= columns:
         found = ", ".join(sorted(columns)) or "none"
         reason = f"needs the columns 'file' and 'caption' (found: {found})"
-        return None, [f"{manifest}: {reason}; manifest ignored and left in the inbox"]
+        return {}, None, [f"{manifest}: {reason}; manifest ignored and left in the inbox"]
     base = PurePosixPath(manifest).parent
     manifest_sha256 = sha256_of_bytes(data)
+    cells: list[tuple[str, list[str]]] = []
     for raw_row in reader:
         row = {(key or "").strip().lower(): (value or "").strip() for key, value in raw_row.items() if key}
         name = row.get("file", "")
@@ -292,6 +334,8 @@ def _read_manifest(inbox: Path, manifest: str, max_bytes: int) -> tuple[dict[str
             problems.append(f"{where}: file '{name}' is outside the inbox; row ignored")
             continue
         key = str(base / target) if str(base) != "." else str(target)
+        extra = raw_row.get(None) or []  # DictReader's restkey: cells beyond the header
+        cells.append((key, [raw_row.get(column) or "" for column in header] + list(extra)))
         caption_text = unicodedata.normalize("NFC", row.get("caption", ""))
         rows[key] = Caption(
             text=caption_text,
@@ -303,7 +347,8 @@ def _read_manifest(inbox: Path, manifest: str, max_bytes: int) -> tuple[dict[str
             date=row.get("date") or None,
             credit=row.get("credit") or None,
         )
-    return rows, problems
+    newline = "\r\n" if b"\r\n" in data else "\n"
+    return rows, Manifest(manifest, manifest_sha256, encoding, newline, header, cells), problems
 
 
 def _read_capped(path: Path, max_bytes: int) -> bytes:

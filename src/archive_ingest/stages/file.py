@@ -88,6 +88,23 @@ def file_caption(caption: Caption, ctx: RunContext) -> str:
     return relative
 
 
+def manifest_row_note(caption: Caption, ctx: RunContext) -> str | None:
+    """File the manifest whose row a sidecar caption's place, date and credit came from;
+    returns a line saying so for the record's events (None: no such row).
+
+    The record must name the filed manifest: it is part of what the record rests on, and
+    `verify` finds a filed caption file through the record that names it.
+
+    Raises:
+        FilingError: the copy failed or does not verify.
+    """
+    row = caption.manifest_row
+    if row is None:
+        return None
+    path = file_caption(row, ctx)
+    return f"{row.file} also has a row for this file; its place, date and credit cells are used (filed as {path})"
+
+
 def copy_verified(source: Path, target: Path, sha256: str) -> bool:
     """Copy `source` to `target` atomically and check the copy's SHA-256.
 
@@ -204,6 +221,9 @@ def run(record: Record, ctx: RunContext) -> Record:
     caption = ctx.captions.get(record.source.filename)
     if caption is not None:
         record.source.caption_path = file_caption(caption, ctx)
+        note = manifest_row_note(caption, ctx)
+        if note is not None:
+            record.add_event(EventType.CAPTION, ctx.timestamp(), ctx.agent(), Outcome.SUCCESS, note)
     if record.ocr.words:
         record.ocr.words_path = file_words(record, ctx)
     derivatives = record.derivatives

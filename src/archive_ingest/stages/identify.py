@@ -1,9 +1,11 @@
 """Identify and validate the image: format, size, decodability, perceptual hash.
 
-A file that is not a readable image (zero bytes, truncated, text named `.jpg`) or that
+A file that is not a readable image (empty, truncated, text named `.jpg`) or that
 declares more pixels than `identify.max_image_pixels` (a decompression bomb: checked
 from the header, before any pixel is decoded) becomes a `quarantined` record with the
-`corrupt` flag naming the reason. Nothing here writes a file.
+`corrupt` flag naming the reason. Nothing here writes a file. (Every empty file has the
+same SHA-256, so the first makes the record; the pipeline quarantines each later one on
+it, by name: see `pipeline`.)
 
 Multi-page files (a TIFF of hundreds of pages): the original is filed bit for bit like
 any other, but only the first page is decoded and read (EXIF, OCR, pHash); the pages are
@@ -34,6 +36,9 @@ EXTENSIONS = {
     "WEBP": (".webp",),
 }
 
+
+#: The reason a file of 0 bytes is quarantined.
+EMPTY_FILE = "empty file (0 bytes): nothing to read"
 
 #: Pages counted (headers only) in a multi-page file; more are reported as "over N".
 MAX_PAGES_COUNTED = 1000
@@ -83,7 +88,7 @@ def run(record: Record, ctx: RunContext) -> Record:
     source = source_of(record, ctx)
     limit = ctx.settings.identify.max_image_pixels
     if record.file.bytes == 0:
-        return quarantine(record, ctx, "zero-byte file: nothing to read")
+        return quarantine(record, ctx, EMPTY_FILE)
     with _header_size_check_is_ours():
         try:
             with Image.open(source) as image:
