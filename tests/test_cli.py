@@ -18,6 +18,7 @@ from archive_ingest.cli import cli
 from conftest import ArchiveHome, IngestedBatch
 
 COMMANDS = [
+    ["init"],
     ["run"],
     ["show"],
     ["search"],

@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
-from archive_ingest.config import load_settings
+from archive_ingest.cli import cli
+from archive_ingest.config import config_template, load_settings
 from archive_ingest.errors import ConfigError
 from conftest import ArchiveHome
 from scanmaker import make_scan
@@ -23,7 +25,12 @@ def write_config(tmp_path: Path, text: str) -> Path:
 @pytest.mark.parametrize(
     ("yaml_text", "message"),
     [
-        ("ocr:\n  min_confidance: 50\n", "pipeline.yaml: ocr.min_confidance: Extra inputs are not permitted"),
+        (
+            "ocr:\n  min_confidance: 50\n",
+            "pipeline.yaml: ocr.min_confidance: unknown key (known keys: engine, line_engine, languages, psm, "
+            "extra_psms, timeout_seconds, time_budget_seconds, max_long_edge, survey_language, survey_long_edge, "
+            "detect_long_edge, max_lines, sweep, letter_px, min_word_confidence)",
+        ),
         (
             "ocr:\n  psm: many\n",
             "pipeline.yaml: ocr.psm: Input should be a valid integer, unable to parse string as an integer",
@@ -46,7 +53,11 @@ def write_config(tmp_path: Path, text: str) -> Path:
             "stages: [fixity, ocr]\n",
             "pipeline.yaml: stages: the last stage must be 'file' (nothing changes after filing)",
         ),
-        ("colour: blue\n", "pipeline.yaml: colour: Extra inputs are not permitted"),
+        (
+            "colour: blue\n",
+            "pipeline.yaml: colour: unknown key (known keys: paths, stages, discover, identify, similar, ocr, flags, "
+            "provenance, access, catalog, places)",
+        ),
         ("- just\n- a list\n", "pipeline.yaml: expected a mapping of sections, got list"),
         (
             "discover:\n  extensions: [jpg]\n",
@@ -58,7 +69,10 @@ def write_config(tmp_path: Path, text: str) -> Path:
         ),
     ],
 )
-def test_bad_config_is_one_line_naming_the_key(tmp_path: Path, yaml_text: str, message: str) -> None:
+def test_bad_config_is_one_line_naming_the_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, yaml_text: str, message: str
+) -> None:
+    monkeypatch.chdir(tmp_path)  # the file is named as found: relative to the current folder
     with pytest.raises(ConfigError) as caught:
         load_settings(write_config(tmp_path, yaml_text))
     assert str(caught.value) == message
@@ -75,6 +89,7 @@ def test_paths_are_relative_to_the_config_folder(tmp_path: Path, monkeypatch: py
 
 def test_overrides_move_the_catalog_with_the_archive(tmp_path: Path) -> None:
     config = write_config(tmp_path, "")
+    (tmp_path / "x").mkdir()  # an inbox given must exist
     settings = load_settings(config, inbox=tmp_path / "x", archive=tmp_path / "elsewhere")
     assert settings.paths.inbox == tmp_path / "x"
     assert settings.paths.catalog == tmp_path / "elsewhere" / "catalog.json"
@@ -89,6 +104,8 @@ def test_repository_pipeline_yaml_is_the_defaults(tmp_path: Path) -> None:
         assert getattr(shipped, section) == getattr(built_in, section), section
     assert shipped.paths.inbox == REPO / "inbox"
     assert shipped.paths.catalog == REPO / "archive" / "catalog.json"
+    # One source: the template `init` writes, shipped in the package, is the repository's file.
+    assert (REPO / "pipeline.yaml").read_text(encoding="utf-8") == config_template()
 
 
 def test_bad_config_stops_the_run_before_anything_moves(archive_home: ArchiveHome) -> None:
@@ -96,9 +113,7 @@ def test_bad_config_stops_the_run_before_anything_moves(archive_home: ArchiveHom
     archive_home.config.write_text("ocr:\n  langauges: [rus]\n", encoding="utf-8")
     result = archive_home.invoke("run")
     assert result.exit_code == 2
-    assert result.stderr == (
-        "archive-ingest: error: pipeline.yaml: ocr.langauges: Extra inputs are not permitted\n"
-    )
+    assert result.stderr.startswith(f"archive-ingest: error: {archive_home.config}: ocr.langauges: unknown key (")
     assert archive_home.inbox_files() == ["a.jpg"]
     assert not archive_home.archive.exists()
 
@@ -149,3 +164,62 @@ def test_every_stage_the_config_accepts_has_a_module() -> None:
     from archive_ingest.workers import PER_FILE_STAGES
 
     assert sorted(KNOWN_STAGES) == sorted([*PER_FILE_STAGES, *ORDERED_STAGES])
+
+
+# -- messages name the file read and the key (issue 13, item 12) ------------------
+
+
+def test_an_other_config_is_named_in_its_errors(archive_home: ArchiveHome, monkeypatch: pytest.MonkeyPatch) -> None:
+    (archive_home.root / "other.yaml").write_text("ocr:\n  langauges: [rus]\n", encoding="utf-8")
+    monkeypatch.chdir(archive_home.root)
+    result = archive_home.invoke("search", "Tyon", "--config", "other.yaml")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "archive-ingest: error: other.yaml: ocr.langauges: unknown key (known keys: engine, line_engine, languages, "
+        "psm, extra_psms, timeout_seconds, time_budget_seconds, max_long_edge, survey_language, survey_long_edge, "
+        "detect_long_edge, max_lines, sweep, letter_px, min_word_confidence)\n"
+    )
+
+
+def test_a_config_found_above_is_named_by_its_whole_path(
+    archive_home: ArchiveHome, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    archive_home.config.write_text("flags:\n  ocr_low_confidence_below: 120\n", encoding="utf-8")
+    monkeypatch.chdir(archive_home.inbox)
+    result = CliRunner().invoke(cli, ["verify"])
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"archive-ingest: error: {archive_home.config}: flags.ocr_low_confidence_below: "
+        "Input should be less than or equal to 100\n"
+    )
+    assert not archive_home.archive.exists()
+
+
+@pytest.mark.parametrize("make", ["missing", "folder"])
+def test_an_unreadable_gazetteer_names_places_gazetteer(
+    batch_copy: ArchiveHome, monkeypatch: pytest.MonkeyPatch, make: str
+) -> None:
+    gazetteer = batch_copy.root / "my-places.yaml"
+    if make == "folder":
+        gazetteer.mkdir()
+    with batch_copy.config.open("a", encoding="utf-8") as config:
+        config.write("places:\n  gazetteer: my-places.yaml\n")
+    monkeypatch.chdir(batch_copy.root)
+    result = CliRunner().invoke(cli, ["search", "Tyon"])
+    assert result.exit_code == 2
+    reason = "Is a directory" if make == "folder" else "No such file or directory"
+    assert result.stderr == (
+        f"archive-ingest: error: pipeline.yaml: places.gazetteer: cannot read {gazetteer}: {reason}\n"
+    )
+
+
+def test_run_with_a_missing_inbox_names_it_and_what_to_do(archive_home: ArchiveHome, tmp_path: Path) -> None:
+    nope = tmp_path / "nope"
+    result = archive_home.invoke("run", "--inbox", str(nope))
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"archive-ingest: error: inbox {nope}: no such folder; "
+        "name the folder that holds the scans (or make it and drop them in)\n"
+    )
+    assert "--inbox" not in result.stderr
+    assert not nope.exists() and not archive_home.archive.exists()

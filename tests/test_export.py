@@ -86,7 +86,7 @@ def test_json_keeps_hostile_text_exactly(hostile_home: tuple[ArchiveHome, list[s
 
 
 def test_csv_has_the_documented_columns_and_a_row_per_record(ingested_batch: IngestedBatch) -> None:
-    result = ingested_batch.home.invoke("export", "--format", "csv")
+    result = ingested_batch.home.invoke("export", "--format", "csv", "--all")
     assert result.exit_code == 0
     header = result.stdout.splitlines()[0].split(",")
     assert tuple(header) == csv_rows.EXPORT_COLUMNS
@@ -98,7 +98,9 @@ def test_csv_has_the_documented_columns_and_a_row_per_record(ingested_batch: Ing
 
 
 def test_csv_values_flatten_the_record(ingested_batch: IngestedBatch) -> None:
-    rows = {row["file"]: row for row in _csv_rows(ingested_batch.home.invoke("export", "--format", "csv").stdout)}
+    rows = {
+        row["file"]: row for row in _csv_rows(ingested_batch.home.invoke("export", "--format", "csv", "--all").stdout)
+    }
     stone, record = rows["DSC_0001.jpg"], ingested_batch.by_name("DSC_0001.jpg")
     assert stone["sha256"] == record["file"]["sha256"]
     assert stone["archive_path"] == f"originals/{record['id'][:2]}/{record['id']}.jpg"
@@ -175,7 +177,7 @@ def test_neutralise(cell: str | float | None, written: str) -> None:
 
 
 def test_dc_is_valid_oai_dc_for_every_record(ingested_batch: IngestedBatch) -> None:
-    result = ingested_batch.home.invoke("export", "--format", "dc")
+    result = ingested_batch.home.invoke("export", "--format", "dc", "--all")
     assert result.exit_code == 0
     schema = etree.XMLSchema(etree.parse(str(XSD)))
     root = etree.fromstring(result.stdout_bytes)
@@ -193,7 +195,7 @@ def test_dc_is_valid_oai_dc_for_every_record(ingested_batch: IngestedBatch) -> N
 
 
 def test_dc_maps_the_record(ingested_batch: IngestedBatch) -> None:
-    root = ET.fromstring(ingested_batch.home.invoke("export", "--format", "dc").stdout_bytes)
+    root = ET.fromstring(ingested_batch.home.invoke("export", "--format", "dc", "--all").stdout_bytes)
     by_id = {r.get("id"): _dc_values(r.find(OAI_DC)) for r in root.iter("record")}  # type: ignore[arg-type]
     stone = ingested_batch.by_name("DSC_0001.jpg")
     dc = by_id[stone["id"]]
@@ -324,6 +326,64 @@ def test_bag_refuses_an_altered_original(batch_copy: ArchiveHome, tmp_path: Path
     assert list((tmp_path / "out").iterdir()) == []  # no bag, no half-made one
 
 
+# -- what is published ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def rejected_home(batch_copy: ArchiveHome) -> tuple[ArchiveHome, set[str], set[str]]:
+    """The batch (quarantined files) with one record rejected: (home, every id, the ids not for publication)."""
+    records = batch_copy.catalog_records()
+    rejected = next(r["id"] for r in records if r["source"]["filename"] == "IMG_0002.jpeg")
+    assert _review(batch_copy, "reject", rejected, "--note", "not a Soviet grave", "--by", "anna").exit_code == 0
+    withheld = {r["id"] for r in records if r["kind"] == "quarantined"} | {rejected}
+    return batch_copy, {r["id"] for r in records}, withheld
+
+
+def _exported_ids(home: ArchiveHome, fmt: str, *args: str) -> tuple[set[str], str]:
+    result = home.invoke("export", "--format", fmt, *args)
+    assert result.exit_code == 0, result.output
+    if fmt == "csv":
+        return {row["id"] for row in _csv_rows(result.stdout)}, result.stderr
+    if fmt == "dc":
+        return {r.get("id") or "" for r in ET.fromstring(result.stdout_bytes).iter("record")}, result.stderr
+    return {r["id"] for r in json.loads(result.stdout)}, result.stderr
+
+
+@pytest.mark.parametrize("fmt", ["csv", "dc"])
+def test_published_formats_leave_out_quarantined_and_rejected(
+    rejected_home: tuple[ArchiveHome, set[str], set[str]], fmt: str
+) -> None:
+    home, every, withheld = rejected_home
+    assert len(withheld) >= 2  # quarantined files and the rejected record
+    ids, stderr = _exported_ids(home, fmt)
+    assert ids == every - withheld
+    assert stderr == (
+        f"left out {len(withheld)} records not for publication (quarantined or rejected); --all includes them\n"
+    )
+    assert _exported_ids(home, fmt, "--all") == (every, "")
+    quarantined, stderr = _exported_ids(home, fmt, "--query", "kind:quarantined")
+    assert (quarantined, stderr) == (
+        set(),
+        f"left out {len(withheld) - 1} records not for publication (quarantined or rejected); --all includes them\n",
+    )
+    result = home.invoke("export", "--format", fmt)
+    assert "anna" not in result.stdout and "not a Soviet grave" not in result.stdout
+
+
+def test_backup_formats_keep_every_record(
+    rejected_home: tuple[ArchiveHome, set[str], set[str]], tmp_path: Path
+) -> None:
+    home, every, _ = rejected_home
+    assert _exported_ids(home, "json") == (every, "")
+    records = json.loads(home.invoke("export", "--format", "json").stdout)
+    assert {"status": "rejected", "note": "not a Soviet grave", "by": "anna"}.items() <= next(
+        r["review"] for r in records if r["review"]["status"] == "rejected"
+    ).items()
+    result = home.invoke("export", "--format", "bagit", "--out", str(tmp_path / "bag"))
+    assert result.stderr == f"wrote {len(every)} records to {tmp_path / 'bag'}\n"
+    assert len(list((tmp_path / "bag" / "data" / "records").glob("*.json"))) == len(every)
+
+
 # -- queries and imports ------------------------------------------------------------------
 
 
@@ -337,7 +397,8 @@ def test_a_bad_query_exits_2_with_one_line(ingested_batch: IngestedBatch, tmp_pa
 
 
 def test_query_selects_by_fields(ingested_batch: IngestedBatch) -> None:
-    result = ingested_batch.home.invoke("export", "--format", "csv", "--query", "status:pending kind:quarantined")
+    query = "status:pending kind:quarantined"
+    result = ingested_batch.home.invoke("export", "--format", "csv", "--query", query, "--all")
     files = sorted(row["file"] for row in _csv_rows(result.stdout))
     assert files == ["bomb.png", "broken.jpg", "empty.jpg", "notes.jpg"]
 

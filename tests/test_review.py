@@ -215,21 +215,98 @@ def test_status_is_searchable(home: ArchiveHome) -> None:
     assert [r["source"]["filename"] for r in json.loads(pending.stdout)] == [BROKEN]
 
 
-def test_merge_and_distinct_link_records_and_are_remembered(home: ArchiveHome) -> None:
+def test_merge_links_records_and_show_lists_the_links(home: ArchiveHome) -> None:
     stone, bare = record_of(home, STONE)["id"], record_of(home, BARE)["id"]
-    result = invoke(home, "review", "distinct", bare, stone, "--by", "anna")
-    assert result.exit_code == 0
-    assert result.stderr == f"{bare}: distinct from {stone}\n"
-    assert record_of(home, BARE)["links"] == [{"type": "distinct_from", "id": stone}]
-    assert record_of(home, STONE)["links"] == [{"type": "distinct_from", "id": bare}]
     merged = invoke(home, "review", "merge", bare, stone, "--by", "anna")
-    assert merged.exit_code == 0
+    assert (merged.exit_code, merged.stderr) == (0, f"{bare}: merged into {stone}\n")
     bare_record = record_of(home, BARE)
-    assert {"type": "merged_into", "id": stone} in bare_record["links"]
+    assert bare_record["links"] == [{"type": "merged_into", "id": stone}]
     assert bare_record["review"]["status"] == "accepted"
     assert bare_record["events"][-1]["detail"] == f"merged into {stone}"
-    assert {"type": "merged_from", "id": bare} in record_of(home, STONE)["links"]
+    assert record_of(home, STONE)["links"] == [{"type": "merged_from", "id": bare}]
     assert (home.archive / bare_record["file"]["path"]).exists()  # both files kept
+    assert f"  link merged_into: {stone}\n" in invoke(home, "show", bare).stdout
+    assert f"  link merged_from: {bare}\n" in invoke(home, "show", stone).stdout
+    before = home.catalog_records()
+    again = invoke(home, "review", "merge", bare, stone, "--by", "anna")
+    assert (again.exit_code, again.stderr) == (0, f"{bare}: already merged into {stone}; nothing changed\n")
+    assert home.catalog_records() == before
+
+
+def test_distinct_twice_is_one_link(home: ArchiveHome) -> None:
+    stone, bare = record_of(home, STONE)["id"], record_of(home, BARE)["id"]
+    result = invoke(home, "review", "distinct", bare, stone, "--by", "anna")
+    assert (result.exit_code, result.stderr) == (0, f"{bare}: distinct from {stone}\n")
+    before = home.catalog_records()
+    assert record_of(home, BARE)["links"] == [{"type": "distinct_from", "id": stone}]
+    assert record_of(home, STONE)["links"] == [{"type": "distinct_from", "id": bare}]
+    for first, second in ((bare, stone), (stone, bare)):
+        again = invoke(home, "review", "distinct", first, second, "--by", "anna")
+        assert (again.exit_code, again.stderr) == (
+            0,
+            f"{first}: already marked distinct from {second}; nothing changed\n",
+        )
+    assert home.catalog_records() == before  # no second link, no event
+    assert f"  link distinct_from: {stone}\n" in invoke(home, "show", bare).stdout
+
+
+def _refused(home: ArchiveHome, *args: str) -> str:
+    """Run a review command that must be refused: exit 2, one line, the catalog unchanged."""
+    before = home.catalog_records()
+    result = invoke(home, "review", *args, "--by", "anna")
+    assert result.exit_code == 2, result.output
+    assert result.stdout == "" and result.stderr.count("\n") == 1
+    assert home.catalog_records() == before
+    return result.stderr.removeprefix("archive-ingest: error: ").rstrip("\n")
+
+
+def test_contradicting_links_are_refused(home: ArchiveHome) -> None:
+    stone, bare, broken = (record_of(home, name)["id"] for name in (STONE, BARE, BROKEN))
+    assert _refused(home, "merge", broken, stone) == (
+        f"{broken}: quarantined (the file could not be read safely); a quarantined record is never merged"
+    )
+    assert _refused(home, "merge", stone, broken).startswith(f"{broken}: quarantined")
+    assert invoke(home, "review", "distinct", bare, stone).exit_code == 0
+    assert _refused(home, "merge", bare, stone) == (
+        f"{bare} and {stone} are marked distinct (different photos): merging {bare} into {stone} "
+        "would make them the same photo"
+    )
+    assert _refused(home, "merge", stone, bare).startswith(f"{stone} and {bare} are marked distinct")
+
+
+def test_merges_make_no_circle_and_no_distinct_pair(home: ArchiveHome) -> None:
+    stone, bare = record_of(home, STONE)["id"], record_of(home, BARE)["id"]
+    assert invoke(home, "review", "merge", bare, stone).exit_code == 0
+    assert _refused(home, "merge", stone, bare) == (
+        f"{bare} is merged into {stone}: merging {stone} into {bare} would make a circle"
+    )
+    assert record_of(home, STONE)["review"]["status"] != "accepted"  # still waits for its own review
+    assert _refused(home, "distinct", bare, stone) == (
+        f"{bare} and {stone} are merged (the same photo): they cannot also be distinct"
+    )
+
+
+def test_a_merge_into_a_merged_record_goes_on_to_the_one_it_was_merged_into(batch_copy: ArchiveHome) -> None:
+    ids = {record["source"]["filename"]: record["id"] for record in batch_copy.catalog_records()}
+    first, second, third = ids["DSC_0003.JPG"], ids["IMG_0002.jpeg"], ids["old scan 1975.TIFF"]
+    assert invoke(batch_copy, "review", "merge", second, third).exit_code == 0
+    result = invoke(batch_copy, "review", "merge", first, second, "--by", "anna")
+    assert (result.exit_code, result.stderr) == (0, f"{first}: merged into {third} ({second} is merged into {third})\n")
+    records = {record["id"]: record for record in batch_copy.catalog_records()}
+    assert records[first]["links"] == [{"type": "merged_into", "id": third}]
+    assert records[third]["links"] == [{"type": "merged_from", "id": second}, {"type": "merged_from", "id": first}]
+    assert records[second]["links"] == [{"type": "merged_into", "id": third}]
+    assert records[first]["events"][-1]["detail"] == f"merged into {third} (given {second}, which is merged into it)"
+    other = ids["scans/Могила Ким Шура.png"]
+    assert _refused(batch_copy, "merge", first, other) == (
+        f"{first} is already merged into {third}: it cannot be merged into another"
+    )
+    assert _refused(batch_copy, "merge", third, first).endswith("would make a circle")
+    assert invoke(batch_copy, "review", "distinct", other, second).exit_code == 0
+    assert _refused(batch_copy, "merge", other, first) == (  # followed to `third`, whose group holds `second`
+        f"{other} and {second} are marked distinct (different photos): merging {other} into {third} "
+        "would make them the same photo"
+    )
 
 
 def test_interactive_loop_fed_by_stdin(home: ArchiveHome) -> None:

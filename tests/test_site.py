@@ -38,7 +38,7 @@ RIGHTS = "All photos are the property of the Russian Embassy in Pyongyang."
 class BuiltSite:
     home: ArchiveHome
     out: Path
-    records: list[dict[str, Any]]
+    records: list[dict[str, Any]]  # the records the site publishes: not quarantined, not rejected
     ids: dict[str, str]  # source file name -> record id
 
     def page(self, relative: str) -> str:
@@ -58,7 +58,11 @@ def built_site(ingested_batch: IngestedBatch, tmp_path_factory: pytest.TempPathF
     out = root / "site"
     result = home.invoke("site", str(out), "--config", str(home.config))
     assert result.exit_code == 0, result.output
-    return BuiltSite(home, out, home.catalog_records(), ids)
+    return BuiltSite(home, out, _published(home.catalog_records()), ids)
+
+
+def _published(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [r for r in records if r["kind"] != "quarantined" and r["review"]["status"] != "rejected"]
 
 
 @pytest.fixture(scope="session")
@@ -170,9 +174,9 @@ def test_filters_and_search_combine(browser: Any, built_site: BuiltSite) -> None
     from selenium.webdriver.support.ui import Select
 
     _open(browser, built_site.page("index.html"))
-    Select(browser.find_element(By.ID, "filter-kinds")).select_by_value("quarantined")
-    quarantined = {record["id"] for record in built_site.records if record["kind"] == "quarantined"}
-    assert _visible_ids(browser) == quarantined
+    Select(browser.find_element(By.ID, "filter-kinds")).select_by_value("monument")
+    monuments = {record["id"] for record in built_site.records if record["kind"] == "monument"}
+    assert monuments and _visible_ids(browser) == monuments
     assert _search(browser, "Tyon") == set()
     hits = browser.find_element(By.ID, "hits").text
     assert hits == f"0 of {len(built_site.records)} records"
@@ -240,16 +244,6 @@ def test_record_page_shows_photo_credit_and_rights(browser: Any, built_site: Bui
     assert "Чхонджине" in browser.find_element(By.ID, "caption").text
     assert browser.find_elements(By.CSS_SELECTOR, ".history tbody tr")
     browser.save_screenshot(str(artifacts / "site-record.png"))
-
-
-def test_quarantined_record_has_a_placeholder(browser: Any, built_site: BuiltSite) -> None:
-    from selenium.webdriver.common.by import By
-
-    record_id = built_site.ids["broken.jpg"]
-    _open(browser, built_site.page(f"records/{record_id}.html"))
-    assert browser.find_elements(By.ID, "photo") == []
-    assert "Quarantined" in browser.find_element(By.CSS_SELECTOR, ".placeholder").text
-    assert not list(built_site.out.glob(f"images/*/{record_id}.*"))
 
 
 # -- the files ------------------------------------------------------------------------
@@ -346,6 +340,102 @@ def test_pictures_are_copied_or_made(built_site: BuiltSite) -> None:
         for suffix in ("access", "thumb"):
             picture = built_site.out / "images" / record_id[:2] / f"{record_id}.{suffix}.jpg"
             assert picture.read_bytes()[:3] == b"\xff\xd8\xff", picture
+
+
+# -- what is published ----------------------------------------------------------------
+
+LOGIN = "reviewer-anna"
+NOTES = ("checked with Sergei on the phone", "looked the same at first", "not a Soviet grave")
+
+
+@dataclass
+class PublicationSites:
+    """The batch with reviews by LOGIN with NOTES, one record rejected; three sites of it."""
+
+    records: list[dict[str, Any]]
+    ids: dict[str, str]
+    published: Path  # `site OUT`
+    everything: Path  # `site OUT --all`
+    headstones: Path  # `site OUT --query kind:headstone`
+    stderr: str  # of the first
+
+
+@pytest.fixture(scope="session")
+def publication_sites(ingested_batch: IngestedBatch, tmp_path_factory: pytest.TempPathFactory) -> PublicationSites:
+    root = tmp_path_factory.mktemp("published")
+    home = ArchiveHome(root / "home")
+    shutil.copytree(ingested_batch.home.root, home.root)
+    ids = {record["source"]["filename"]: record["id"] for record in ingested_batch.records}
+    config = ("--by", LOGIN, "--config", str(home.config))
+    for action in (
+        ("accept", ids["DSC_0001.jpg"], "--note", NOTES[0]),
+        ("edit", ids["scans/Могила Ким Шура.png"], "--set", "place=Hamhung"),
+        ("distinct", ids["DSC_0003.JPG"], ids["IMG_0002.jpeg"], "--note", NOTES[1]),
+        ("reject", ids["old scan 1975.TIFF"], "--note", NOTES[2]),
+    ):
+        assert home.invoke("review", *action, *config).exit_code == 0
+    sites = []
+    for name, options in (("published", ()), ("everything", ("--all",)), ("headstones", ("--query", "kind:headstone"))):
+        result = home.invoke("site", str(root / name), *options, "--config", str(home.config))
+        assert result.exit_code == 0, result.output
+        sites.append((root / name, result.stderr))
+    return PublicationSites(home.catalog_records(), ids, sites[0][0], sites[1][0], sites[2][0], sites[0][1])
+
+
+def _record_pages(out: Path) -> set[str]:
+    return {page.stem for page in (out / "records").glob("*.html")}
+
+
+def test_the_site_publishes_no_quarantined_and_no_rejected_record(publication_sites: PublicationSites) -> None:
+    sites, every = publication_sites, {r["id"] for r in publication_sites.records}
+    published = {r["id"] for r in _published(sites.records)}
+    withheld = every - published
+    assert sites.ids["old scan 1975.TIFF"] in withheld and sites.ids["bomb.png"] in withheld
+    assert _record_pages(sites.published) == published
+    text = "".join(path.read_text(encoding="utf-8") for path in sites.published.rglob("*.html"))
+    text += (sites.published / "search-index.js").read_text(encoding="utf-8")
+    assert not [record_id for record_id in withheld if record_id in text]
+    assert "30000" not in text  # the decompression bomb's declared size
+    assert not (sites.published / "kinds" / "quarantined.html").exists()
+    assert not (sites.published / "status" / "rejected.html").exists()
+    assert f"left out {len(withheld)} records not for publication (quarantined or rejected); --all includes them\n" in (
+        sites.stderr
+    )
+    assert _record_pages(sites.everything) == every
+    bomb = (sites.everything / "records" / f"{sites.ids['bomb.png']}.html").read_text(encoding="utf-8")
+    assert "Quarantined: the file could not be read safely, so there is no image." in bomb
+    assert 'id="photo"' not in bomb and not list(sites.everything.glob(f"images/*/{sites.ids['bomb.png']}.*"))
+    headstones = {r["id"] for r in _published(sites.records) if r["kind"] == "headstone"}
+    assert headstones and _record_pages(sites.headstones) == headstones
+
+
+def _history(page: Path) -> str:
+    html = page.read_text(encoding="utf-8")
+    return html[
+        html.index('<section class="history">') : html.index("</section>", html.index('<section class="history">'))
+    ]
+
+
+def test_the_site_names_no_reviewer_and_tells_the_history_in_words(publication_sites: PublicationSites) -> None:
+    sites = publication_sites
+    for out in (sites.published, sites.everything):
+        for page in out.rglob("*.html"):
+            html = page.read_text(encoding="utf-8")
+            assert LOGIN not in html, page
+            assert not [note for note in NOTES if note in html], page
+            if page.parent.name == "records":
+                assert "{" not in _history(page), page
+    records = sites.everything / "records"
+    shura = _history(records / f"{sites.ids['scans/Могила Ким Шура.png']}.html")
+    assert "<td>edit</td><td>a reviewer</td><td>success</td><td>place: Wonsan → Hamhung</td>" in shura
+    assert "<td>ocr</td>" not in shura and "<td>OCR</td><td>the pipeline</td>" in shura
+    accepted = (records / f"{sites.ids['DSC_0001.jpg']}.html").read_text(encoding="utf-8")
+    assert "<td>review</td><td>a reviewer</td><td>success</td><td>review status: pending → accepted</td>" in accepted
+    assert re.search(r'<dd id="review">accepted by a reviewer, \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC</dd>', accepted)
+    distinct = _history(records / f"{sites.ids['DSC_0003.JPG']}.html")
+    assert f"<td>distinct from {sites.ids['IMG_0002.jpeg']}</td>" in distinct
+    rejected = _history(records / f"{sites.ids['old scan 1975.TIFF']}.html")
+    assert "<td>review status: not needed → rejected</td>" in rejected
 
 
 # -- OUT_DIR ------------------------------------------------------------------------

@@ -7,7 +7,11 @@ are `catalog_files.py`'s. The names other modules use from those two are re-expo
 so `catalog` stays the one module to import.
 
 Writers hold an exclusive lock (`filelock`, an OS-level lock that dies with its process,
-so a lock left by a killed run is taken over safely); readers take no lock.
+so a lock left by a killed run is taken over safely); readers take no lock and write
+nothing, so every read works on an archive this user cannot write. A writer on such an
+archive is refused at once (`CatalogReadOnly`, exit 2, one line). A reader that needs the
+archive to stand still for a while (`verify` without recording) may hold the writers' lock
+shared (`shared_lock`), which needs only to read its file and never creates it.
 
 `Catalog.commit` writes each record's sidecar first, then the catalog, then hands the
 storage's note of where each record lies in the file, and the changed records, to the
@@ -18,6 +22,8 @@ does not parse.
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import json
 import os
 from collections.abc import Iterable, Iterator
@@ -43,8 +49,9 @@ from .catalog_files import (
     write_sidecars,
 )
 from .catalog_storage import TABLE, AtomicJSONStorage, _dumps, file_tag, parse_catalog_bytes
-from .errors import CatalogLocked, RecordNotFound
+from .errors import CatalogLocked, ConfigError, RecordNotFound
 from .record import Record
+from .writable import refused, unwritable
 
 if TYPE_CHECKING:
     from .search_index import Layout
@@ -54,6 +61,7 @@ __all__ = [
     "TABLE",
     "AtomicJSONStorage",
     "Catalog",
+    "CatalogReadOnly",
     "atomic_write",
     "back_up",
     "backup_path",
@@ -330,15 +338,27 @@ def writer(
         CatalogLocked: another process holds the lock; the message names its pid,
             command and start time.
         CatalogError: backups were asked for and the catalog does not parse.
+        CatalogReadOnly: this process cannot write the catalog's folder or the sidecars'
+            (nothing is created).
     """
     if sidecar_dir is None:
         sidecar_dir = sidecar_dir_for(catalog_path)
-    catalog_path.parent.mkdir(parents=True, exist_ok=True)
+    for folder in (catalog_path.parent, sidecar_dir):
+        reason = unwritable(folder)
+        if reason is not None:
+            raise CatalogReadOnly(f"{catalog_path}: cannot write the catalog: {reason}")
     lock = FileLock(lock_path(catalog_path), timeout=0)
     try:
+        catalog_path.parent.mkdir(parents=True, exist_ok=True)
         lock.acquire()
     except Timeout:
         raise CatalogLocked(f"{catalog_path}: the catalog is locked by {_describe_holder(catalog_path)}") from None
+    except OSError as exc:
+        if not refused(exc):
+            raise
+        # Asked above, but a network file system may say yes and refuse the write.
+        where = exc.filename or lock_path(catalog_path)
+        raise CatalogReadOnly(f"{catalog_path}: cannot write the catalog: {where}: {exc.strerror}") from exc
     try:
         holder = {"pid": os.getpid(), "purpose": purpose, "started": now.isoformat(timespec="seconds")}
         _holder_path(catalog_path).write_text(json.dumps(holder), encoding="utf-8")
@@ -356,6 +376,46 @@ def writer(
             _holder_path(catalog_path).unlink(missing_ok=True)
     finally:
         lock.release()
+
+
+@contextmanager
+def shared_lock(catalog_path: Path) -> Iterator[None]:
+    """Keep writers out while the block runs, writing nothing: the writers' lock file is
+    locked shared (a writer starting meanwhile exits 3), opened for reading only.
+
+    For a reader that needs the archive to stand still (`verify` without recording), on
+    an archive it may not be able to write. Without a lock file no writer has run here, or
+    one is creating it now; without read access to it, or where the file system has no
+    locks, the block runs unguarded: the catalog is still read whole (it is replaced
+    atomically), but a run going on meanwhile may file what the block did not expect.
+
+    Raises:
+        CatalogLocked: a writer holds the lock.
+    """
+    try:
+        descriptor = os.open(lock_path(catalog_path), os.O_RDONLY)
+    except OSError:
+        descriptor = -1
+    if descriptor < 0:
+        yield
+        return
+    try:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except OSError as exc:
+            if exc.errno in (errno.EAGAIN, errno.EWOULDBLOCK, errno.EACCES):  # some file systems say EACCES
+                raise CatalogLocked(
+                    f"{catalog_path}: the catalog is locked by {_describe_holder(catalog_path)}"
+                ) from None
+            # No locks on this file system (ENOLCK, ENOSYS): unguarded, as documented.
+        yield
+    finally:
+        os.close(descriptor)  # releases the lock
+
+
+class CatalogReadOnly(ConfigError):
+    """A writer was asked for on a catalog this process cannot write (a read-only mount,
+    a backup, another user's archive): exit 2, like `run` on an archive it cannot write."""
 
 
 def _describe_holder(catalog_path: Path) -> str:

@@ -20,7 +20,7 @@ from rich.table import Table
 
 from . import __version__
 from . import catalog as catalog_module
-from .cli_common import config_options, errors, output_options, print_json, print_record, settings_from
+from .cli_common import config_options, errors, inbox_option, output_options, print_json, print_record, settings_from
 from .cli_review import review
 from .cli_site import site
 from .record import Record
@@ -39,10 +39,14 @@ err_console = Console(stderr=True, highlight=False)
 def cli(verbose: bool) -> None:
     """Turn a folder of scanned photos into a preserved, searchable archive.
 
-    Drop scans (JPEG, PNG, TIFF, WebP) and captions (name.txt beside name.jpg, or a
-    captions.csv manifest) into the inbox, then:
+    An archive is a folder holding a pipeline.yaml (archive-ingest init makes one).
+    Every command works on the archive of the folder it runs in, or of the nearest
+    folder above it that holds one (or on --config FILE), and refuses (exit 2)
+    where there is none. Drop scans (JPEG, PNG, TIFF, WebP) and captions (name.txt
+    beside name.jpg, or a captions.csv manifest) into its inbox, then:
 
     \b
+        archive-ingest init ~/graves
         archive-ingest run
         archive-ingest search Тён
         archive-ingest show 3f2a9c0d1e4b5a67
@@ -66,27 +70,36 @@ def cli(verbose: bool) -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Also write the summary as JSON to this file: counts, ids, seconds per stage and per OCR pass.",
 )
+@inbox_option
 @config_options
 def run(
-    workers: int | None, report: Path | None, config_path: Path | None, inbox_dir: Path | None, archive_dir: Path | None
+    workers: int | None, report: Path | None, config_path: Path | None, archive_dir: Path | None, inbox_dir: Path | None
 ) -> None:
     """Ingest everything in the inbox into the archive and the catalog.
 
     Each image is hashed, checked, read (EXIF, OCR), described, filed bit for bit under
     the archive and recorded in the catalog; only then is it removed from the inbox.
-    Broken files are quarantined with the reason; the batch always goes on. Files are
-    read by --workers processes in parallel; the records are the same with any number.
+    Broken files are quarantined with the reason (each empty file too, by name); the
+    batch always goes on. A caption whose image has not come (a .txt, or a captions.csv
+    row) waits in the inbox for it. Files are read by --workers processes in parallel;
+    the records are the same with any number.
+
+    Like every command it needs an archive (a pipeline.yaml here or in a folder above,
+    or --config) and refuses without one, even beside an inbox/: an archive made
+    without a pipeline.yaml could not be found by the other commands. --inbox reads
+    another folder into this archive.
 
     Example:
 
     \b
-        archive-ingest run --inbox ~/scans/2026-11 --archive /srv/archive
-        archive-ingest run --workers 1
+        archive-ingest run
+        archive-ingest run --inbox ~/scans/2026-11 --workers 1
+        archive-ingest run --config /srv/graves/pipeline.yaml
     """
     from . import pipeline
     from .workers import default_workers
 
-    settings = settings_from(config_path, inbox_dir, archive_dir)
+    settings = settings_from(config_path, archive_dir, inbox_dir=inbox_dir)
     with errors(), _progress_bar() as progress:
         summary = pipeline.run(settings, progress=progress, workers=workers or default_workers())
     _print_summary(summary)
@@ -163,7 +176,7 @@ def _print_summary(summary: pipeline.RunSummary) -> None:
     parts = [
         f"ingested {len(summary.ingested)}",
         f"duplicates {len(summary.duplicates)}",
-        f"quarantined {len(summary.quarantined)}",
+        f"quarantined {len(summary.quarantined)}" + (f" ({len(summary.empty)} empty)" if summary.empty else ""),
         f"failed {len(summary.failed)}",
     ]
     if summary.already_archived:
@@ -176,6 +189,44 @@ def _print_summary(summary: pipeline.RunSummary) -> None:
 
 
 @cli.command()
+@click.argument("folder", required=False, type=click.Path(file_okay=False, path_type=Path))
+def init(folder: Path | None) -> None:
+    """Make a new archive in FOLDER (default: this folder; made if missing).
+
+    Writes FOLDER/pipeline.yaml (the settings, every key at its default and
+    commented; paths in it are relative to FOLDER) and makes inbox/ (where scans
+    and captions are dropped) and archive/ (where they are filed, with the
+    catalog). The other commands then find the archive from FOLDER or any folder
+    below it. Refused (exit 2, nothing changed) where a pipeline.yaml or a
+    non-empty archive/ already is, or inside another archive's inbox or archive
+    folder. An inbox/ already there (scans waiting) is kept.
+
+    Example:
+
+    \b
+        archive-ingest init ~/graves
+        archive-ingest init
+    """
+    from .config import init_archive
+
+    with errors():
+        made = init_archive(folder if folder is not None else Path())
+    click.echo(f"made a new archive in {made.folder}:", err=True)
+    parts = (
+        (made.config.name, made.config, "the settings, every key commented"),
+        (made.inbox.name + "/", made.inbox, "drop scans and their captions here"),
+        (made.archive.name + "/", made.archive, "originals, records and the catalog are filed here"),
+    )
+    for name, path, what in parts:
+        kept = " (was there already; kept)" if path in made.kept else ""
+        click.echo(f"  {name:<14} {what}{kept}", err=True)
+    click.echo(
+        f"next: drop scans into {made.inbox}, then run archive-ingest run in {made.folder} (or a folder in it)",
+        err=True,
+    )
+
+
+@cli.command()
 @click.argument("record_id")
 @click.option("--history", is_flag=True, help="List every event, and what people changed of what was read.")
 @output_options
@@ -185,7 +236,6 @@ def show(
     history: bool,
     as_json: bool,
     config_path: Path | None,
-    inbox_dir: Path | None,
     archive_dir: Path | None,
 ) -> None:
     """Show one record (an id or a unique prefix of one).
@@ -196,7 +246,7 @@ def show(
         archive-ingest show 3f2a9c0d --history
         archive-ingest show 3f2a9c0d --json
     """
-    settings = settings_from(config_path, inbox_dir, archive_dir)
+    settings = settings_from(config_path, archive_dir)
     with errors():
         record = catalog_module.reader(settings.paths.catalog).require(record_id)
     if as_json:
@@ -227,7 +277,6 @@ def search(
     count_only: bool,
     as_json: bool,
     config_path: Path | None,
-    inbox_dir: Path | None,
     archive_dir: Path | None,
 ) -> None:
     """Find records: free words, "phrases", -exclusions and fields, in any script.
@@ -265,7 +314,7 @@ def search(
     from .search import search_catalog
     from .text.places import Gazetteer
 
-    settings = settings_from(config_path, inbox_dir, archive_dir)
+    settings = settings_from(config_path, archive_dir)
     with errors():
         gazetteer = Gazetteer.load(settings.places.gazetteer)
         result = search_catalog(  # listings show no events: only --json reads them
@@ -336,14 +385,20 @@ def _snippet(record: Record) -> str:
     "--out", type=click.Path(path_type=Path), help="The file to write (default: stdout); for bagit, the bag's folder."
 )
 @click.option("--bom", is_flag=True, help="Start the CSV with a UTF-8 byte order mark (for Excel).")
+@click.option(
+    "--all",
+    "everything",
+    is_flag=True,
+    help="csv, dc: include quarantined and rejected records too (json and bagit always do).",
+)
 @config_options
 def export(
     fmt: str,
     query: str | None,
     out: Path | None,
     bom: bool,
+    everything: bool,
     config_path: Path | None,
-    inbox_dir: Path | None,
     archive_dir: Path | None,
 ) -> None:
     """Export the catalog, or what a query finds: JSON, CSV, Dublin Core or a BagIt bag.
@@ -355,8 +410,14 @@ def export(
     bagit  a BagIt bag in the folder --out: the originals bit for bit, caption
            files, OCR words and records/<id>.json, with SHA-256 manifests
 
+    csv and dc are for publishing: they hold only what may be published, no
+    quarantined and no rejected records (--all includes them). json and bagit are
+    for backup and hand-over: every record the query selects, with its events
+    (who reviewed it and their notes).
+
     CSV cells that a spreadsheet would run as a formula (=, +, -, @) start with
-    '. The archive is only read. A bad query exits 2, as in search.
+    '. The archive is only read (a read-only one too). A bad query exits 2, as in
+    search, and so does an --out in a folder you cannot write.
 
     Example:
 
@@ -366,12 +427,17 @@ def export(
         archive-ingest export --format dc --query "status:accepted" --out accepted.xml
         archive-ingest export --format bagit --query "kind:headstone" --out headstones-bag
     """
-    from .exports import select_records, write_file, write_stream
+    from .exports import PUBLISHING_FORMATS, published_only, select_records, withheld_note, write_file, write_stream
 
     if fmt == "bagit" and out is None:
         raise click.UsageError("--format bagit needs --out FOLDER (the bag is a folder)")
-    settings = settings_from(config_path, inbox_dir, archive_dir)
+    settings = settings_from(config_path, archive_dir)
+    withheld = 0
     with errors():
+        if out is not None:
+            from .exports import check_out
+
+            check_out(out, fmt)  # before the search: refuse at once
         if fmt == "bagit":
             from .exports.bag import check_target, make_bag
 
@@ -381,11 +447,17 @@ def export(
             make_bag(records, out, settings, query=query)
         else:
             records = select_records(settings, query, events=fmt == "json")
+            if fmt in PUBLISHING_FORMATS and not everything:
+                records, withheld = published_only(records)
             if out is None:
                 sys.stdout.flush()
                 write_stream(fmt, records, sys.stdout.buffer, settings, bom=bom)
-                return
-            write_file(fmt, records, out, settings, bom=bom)
+            else:
+                write_file(fmt, records, out, settings, bom=bom)
+    if withheld:
+        click.echo(withheld_note(withheld), err=True)
+    if out is None:
+        return
     noun = "record" if len(records) == 1 else "records"
     click.echo(f"wrote {len(records)} {noun} to {out}", err=True)
 
@@ -393,30 +465,38 @@ def export(
 @cli.command()
 @click.option("--fast", is_flag=True, help="Check sizes only (no hashing): quick, catches truncation.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option(
+    "--no-record",
+    is_flag=True,
+    help="Only read: record no fixity check events, create no lock (as on an archive you cannot write).",
+)
 @config_options
-def verify(
-    fast: bool, as_json: bool, config_path: Path | None, inbox_dir: Path | None, archive_dir: Path | None
-) -> None:
+def verify(fast: bool, as_json: bool, no_record: bool, config_path: Path | None, archive_dir: Path | None) -> None:
     """Audit the archive: re-hash every file the catalog lists; report what is wrong.
 
     Checks each record's original (sha256 and size), caption file, OCR words file and
     record sidecar, and finds files under the archive that no record references. Every
     problem is listed (one line each: the path and what is wrong), then a summary; each
-    record gets a "fixity check" event. Exits 0 when all is well, 1 when anything is
-    missing, altered, of the wrong size or unexpected, 3 when the catalog is locked.
+    record gets a "fixity check" event, unless --no-record. An archive you cannot write
+    (a backup, a read-only mount, another user's) is checked without recording, after
+    one line saying so. Exits 0 when all is well, 1 when anything is missing, altered,
+    of the wrong size or unexpected, 3 when another process is writing the catalog.
 
     Example:
 
     \b
         archive-ingest verify
         archive-ingest verify --fast --json
+        archive-ingest verify --no-record --config /media/backup/graves/pipeline.yaml
     """
     from .verify import VerificationFailed
     from .verify import verify as verify_archive
 
-    settings = settings_from(config_path, inbox_dir, archive_dir)
+    settings = settings_from(config_path, archive_dir)
     with errors():
-        report = verify_archive(settings, fast=fast)
+        report = verify_archive(settings, fast=fast, record=not no_record)
+        if report.not_recorded:
+            click.echo(f"note: {report.not_recorded}", err=True)
         if as_json:
             print_json(report.to_json())
         else:
@@ -440,7 +520,7 @@ def catalog() -> None:
 
 @catalog.command()
 @config_options
-def rebuild(config_path: Path | None, inbox_dir: Path | None, archive_dir: Path | None) -> None:
+def rebuild(config_path: Path | None, archive_dir: Path | None) -> None:
     """Rebuild the catalog from the record sidecars (records/ab/<id>.json).
 
     Use it when the catalog is lost, truncated or corrupt. Every valid sidecar becomes a
@@ -454,7 +534,7 @@ def rebuild(config_path: Path | None, inbox_dir: Path | None, archive_dir: Path 
     """
     from .rebuild import rebuild as rebuild_catalog
 
-    settings = settings_from(config_path, inbox_dir, archive_dir)
+    settings = settings_from(config_path, archive_dir)
     with errors():
         report = rebuild_catalog(settings)
     for bad in report.bad:

@@ -41,7 +41,7 @@ def errors() -> Iterator[None]:
 
 
 def config_options(func: F) -> F:
-    """`--config`, `--inbox`, `--archive`: where the archive is."""
+    """`--config`, `--archive`: which archive, for every command (`run` adds `inbox_option`)."""
     func = click.option(
         "--archive",
         "archive_dir",
@@ -49,18 +49,22 @@ def config_options(func: F) -> F:
         help="Archive folder (overrides paths.archive; the catalog moves with it).",
     )(func)
     func = click.option(
-        "--inbox",
-        "inbox_dir",
-        type=click.Path(file_okay=False, path_type=Path),
-        help="Inbox folder (overrides paths.inbox).",
-    )(func)
-    func = click.option(
         "--config",
         "config_path",
         type=click.Path(dir_okay=False, path_type=Path),
-        help="pipeline.yaml to use [default: ./pipeline.yaml].",
+        help="The archive's pipeline.yaml [default: the one in this folder or the nearest folder above].",
     )(func)
     return func
+
+
+def inbox_option(func: F) -> F:
+    """`--inbox`: only `run` reads the inbox."""
+    return click.option(
+        "--inbox",
+        "inbox_dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        help="Inbox folder to ingest (overrides paths.inbox).",
+    )(func)
 
 
 def output_options(func: F) -> F:
@@ -68,7 +72,8 @@ def output_options(func: F) -> F:
     return click.option("--json", "as_json", is_flag=True, help="Print records as JSON (the record contract).")(func)
 
 
-def settings_from(config_path: Path | None, inbox_dir: Path | None, archive_dir: Path | None) -> Settings:
+def settings_from(config_path: Path | None, archive_dir: Path | None, *, inbox_dir: Path | None = None) -> Settings:
+    """The archive's settings: `--config`, else the pipeline.yaml found from here up (or exit 2)."""
     with errors():
         return load_settings(config_path, inbox=inbox_dir, archive=archive_dir)
 
@@ -103,6 +108,8 @@ def print_record(record: Record, settings: Settings, history: bool = False) -> N
         out.print(f"  {label:<18} {value}", markup=False)
     for flag in record.flags:
         out.print(f"  flag {flag.code}: {flag.detail}", markup=False)
+    for link in record.links:
+        out.print(f"  link {link.type}: {link.id}", markup=False)
     if not history:
         out.print(f"  {len(record.events)} events (--history lists them)", markup=False)
         return

@@ -51,7 +51,6 @@ def review(
     flag_code: str | None,
     as_json: bool,
     config_path: Path | None,
-    inbox_dir: Path | None,
     archive_dir: Path | None,
 ) -> None:
     """List the records waiting for review, oldest first, with the reasons on each line.
@@ -68,7 +67,7 @@ def review(
     """
     if context.invoked_subcommand is not None:
         return
-    settings = settings_from(config_path, inbox_dir, archive_dir)
+    settings = settings_from(config_path, archive_dir)
     with errors():
         waiting = queue(catalog_module.reader(settings.paths.catalog).all(), FlagCode(flag_code) if flag_code else None)
     if as_json:
@@ -82,7 +81,7 @@ def review(
 @review.command("show")
 @click.argument("record_id")
 @config_options
-def review_show(record_id: str, config_path: Path | None, inbox_dir: Path | None, archive_dir: Path | None) -> None:
+def review_show(record_id: str, config_path: Path | None, archive_dir: Path | None) -> None:
     """Show a record for review: flags explained, caption beside inscription, image path.
 
     Example:
@@ -90,7 +89,7 @@ def review_show(record_id: str, config_path: Path | None, inbox_dir: Path | None
     \b
         archive-ingest review show 6ee92d55
     """
-    settings = settings_from(config_path, inbox_dir, archive_dir)
+    settings = settings_from(config_path, archive_dir)
     with errors():
         record = catalog_module.reader(settings.paths.catalog).require(record_id)
     _print_for_review(record, settings)
@@ -134,7 +133,6 @@ def accept(
     by: str,
     as_json: bool,
     config_path: Path | None,
-    inbox_dir: Path | None,
     archive_dir: Path | None,
 ) -> None:
     """Accept a record: its reading is right, or right enough.
@@ -144,7 +142,7 @@ def accept(
     \b
         archive-ingest review accept 6ee92d55 --note "years checked on the photo"
     """
-    settings = settings_from(config_path, inbox_dir, archive_dir)
+    settings = settings_from(config_path, archive_dir)
     with errors():
         record = _reviewer(settings, by).accept(record_id, note)
     _decision(record, as_json)
@@ -162,7 +160,6 @@ def reject(
     by: str,
     as_json: bool,
     config_path: Path | None,
-    inbox_dir: Path | None,
     archive_dir: Path | None,
 ) -> None:
     """Reject a record (it stays in the archive, marked rejected, with the reason).
@@ -172,7 +169,7 @@ def reject(
     \b
         archive-ingest review reject 6ee92d55 --note "not a Soviet grave"
     """
-    settings = settings_from(config_path, inbox_dir, archive_dir)
+    settings = settings_from(config_path, archive_dir)
     with errors():
         record = _reviewer(settings, by).reject(record_id, note)
     _decision(record, as_json)
@@ -190,7 +187,6 @@ def edit(
     by: str,
     as_json: bool,
     config_path: Path | None,
-    inbox_dir: Path | None,
     archive_dir: Path | None,
 ) -> None:
     """Correct fields of a record; the checks that depend on them run again.
@@ -205,7 +201,7 @@ def edit(
     \b
         archive-ingest review edit 6ee92d55 --set place=Wonsan --set person.1.death_year=1949
     """
-    settings = settings_from(config_path, inbox_dir, archive_dir)
+    settings = settings_from(config_path, archive_dir)
     with errors():
         record, changes = _reviewer(settings, by).edit(record_id, list(assignments))
     if as_json:
@@ -226,22 +222,31 @@ def merge(
     note: str | None,
     by: str,
     config_path: Path | None,
-    inbox_dir: Path | None,
     archive_dir: Path | None,
 ) -> None:
     """Record that RECORD_ID is the same photo as OTHER_ID (both files are kept).
 
-    RECORD_ID is linked to OTHER_ID as merged into it and leaves the queue.
+    RECORD_ID is linked to OTHER_ID as merged into it, accepted, and leaves the
+    queue. When OTHER_ID is itself merged into a third record, RECORD_ID is merged
+    into that one. Refused (exit 2, nothing changed): a pair marked distinct, a
+    RECORD_ID already merged into another record, a merge that would go round in a
+    circle, a quarantined record. Merging again is a no-op.
 
     Example:
 
     \b
         archive-ingest review merge 0b1c2d3e 6ee92d55
     """
-    settings = settings_from(config_path, inbox_dir, archive_dir)
+    settings = settings_from(config_path, archive_dir)
     with errors():
-        record, other = _reviewer(settings, by).link(record_id, other_id, merge=True, note=note)
-    click.echo(f"{record.id}: merged into {other.id}", err=True)
+        done = _reviewer(settings, by).link(record_id, other_id, merge=True, note=note)
+    record, other = done.record, done.other
+    if not done.changed:
+        click.echo(f"{record.id}: already merged into {other.id}; nothing changed", err=True)
+    elif done.named != other.id:
+        click.echo(f"{record.id}: merged into {other.id} ({done.named} is merged into {other.id})", err=True)
+    else:
+        click.echo(f"{record.id}: merged into {other.id}", err=True)
 
 
 @review.command()
@@ -256,20 +261,25 @@ def distinct(
     note: str | None,
     by: str,
     config_path: Path | None,
-    inbox_dir: Path | None,
     archive_dir: Path | None,
 ) -> None:
     """Record that two similar photos are different; later runs will not pair them again.
+
+    Refused for two records merged together (exit 2); marking a pair again is a no-op.
 
     Example:
 
     \b
         archive-ingest review distinct 0b1c2d3e 6ee92d55
     """
-    settings = settings_from(config_path, inbox_dir, archive_dir)
+    settings = settings_from(config_path, archive_dir)
     with errors():
-        record, other = _reviewer(settings, by).link(record_id, other_id, merge=False, note=note)
-    click.echo(f"{record.id}: distinct from {other.id}", err=True)
+        done = _reviewer(settings, by).link(record_id, other_id, merge=False, note=note)
+    record, other = done.record, done.other
+    if not done.changed:
+        click.echo(f"{record.id}: already marked distinct from {other.id}; nothing changed", err=True)
+    else:
+        click.echo(f"{record.id}: distinct from {other.id}", err=True)
 
 
 @review.command("next")
@@ -277,7 +287,7 @@ def distinct(
 @by_option
 @config_options
 def review_next(
-    flag_code: str | None, by: str, config_path: Path | None, inbox_dir: Path | None, archive_dir: Path | None
+    flag_code: str | None, by: str, config_path: Path | None, archive_dir: Path | None
 ) -> None:
     """Work through the queue one record at a time: accept, reject, edit, skip or quit.
 
@@ -289,7 +299,7 @@ def review_next(
     \b
         archive-ingest review next --flag ocr_low_confidence
     """
-    settings = settings_from(config_path, inbox_dir, archive_dir)
+    settings = settings_from(config_path, archive_dir)
     reviewer = _reviewer(settings, by)
     with errors():
         waiting = queue(catalog_module.reader(settings.paths.catalog).all(), FlagCode(flag_code) if flag_code else None)

@@ -1,13 +1,22 @@
-"""Load `pipeline.yaml` into frozen, typed settings; reject bad keys with one clear line.
+"""Where an archive lives: find its `pipeline.yaml`, load it into typed settings, make a new one.
 
-Paths in the file are relative to the folder that holds it, so copying `pipeline.yaml`
-into an empty folder starts a new archive there. Every section is a pydantic model with
-`extra="forbid"`, so a misspelt key fails at load time, before any file moves, instead of
-deep inside a batch.
+An archive is the folder holding a `pipeline.yaml`. Commands look for one in the current
+folder, then in each folder above it, as git looks for `.git` (`find_config`), and refuse
+when there is none: a mistyped folder must not look like an empty archive. Paths in the
+file are relative to the folder that holds it, so a command works from any subfolder.
+`init_archive` makes a new archive from the template shipped in the package
+(`data/pipeline.yaml`, every key commented; the repository's `pipeline.yaml` links to it).
+
+Every section is a pydantic model with `extra="forbid"`, so a misspelt key fails at load
+time, before any file moves, instead of deep inside a batch; each problem is one line
+naming the file and the key.
 """
 
 from __future__ import annotations
 
+import contextlib
+from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -17,6 +26,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from .errors import ConfigError
 
 CONFIG_FILENAME = "pipeline.yaml"
+INBOX_DIRNAME = "inbox"
+ARCHIVE_DIRNAME = "archive"
 
 #: Every stage the pipeline knows, in the order a sensible pipeline runs them.
 #: `pipeline.py` maps each name to its module; `fixity` must come first (nothing is
@@ -173,49 +184,76 @@ class Settings(_Section):
         return value
 
 
+def find_config(start: Path | None = None) -> Path:
+    """The `pipeline.yaml` of the archive `start` is in: in `start` or the nearest folder above.
+
+    Args:
+        start: the folder to look in first; default the current folder.
+
+    Raises:
+        ConfigError: no folder from `start` up to the root holds one.
+    """
+    try:
+        folder = (Path.cwd() if start is None else start).absolute()
+    except OSError as exc:  # the current folder was removed under the shell
+        raise ConfigError(f"cannot tell the current folder: {exc.strerror or exc}") from exc
+    for candidate in (folder, *folder.parents):
+        if _is_file(candidate / CONFIG_FILENAME):
+            return candidate / CONFIG_FILENAME
+    raise ConfigError(
+        f"no archive here: no {CONFIG_FILENAME} in {folder} or any folder above it; "
+        "run archive-ingest init to make one, or pass --config"
+    )
+
+
 def load_settings(
     config_path: Path | None = None,
     *,
     inbox: Path | None = None,
     archive: Path | None = None,
 ) -> Settings:
-    """Read `pipeline.yaml` and return settings with absolute paths.
+    """Read an archive's `pipeline.yaml` and return settings with absolute paths.
 
     Args:
-        config_path: the file to read; default `./pipeline.yaml`. When the default file
-            does not exist, built-in defaults apply relative to the current folder.
-        inbox: overrides `paths.inbox` (relative to the current folder).
+        config_path: the file to read; default the one `find_config` finds from the
+            current folder up.
+        inbox: overrides `paths.inbox` (relative to the current folder); it must be a folder.
         archive: overrides `paths.archive`; the catalog moves with it unless
             `paths.catalog` was set explicitly outside the archive.
 
     Raises:
-        ConfigError: the file is unreadable, not YAML, or has a bad key or value.
+        ConfigError: there is no archive here; the file is unreadable, not YAML, or has a
+            bad key or value; the gazetteer it names cannot be read; `inbox` is not a
+            folder. One line naming the file as read (relative to the current folder when
+            it is inside it) and the key.
     """
-    explicit = config_path is not None
-    path = Path(config_path) if config_path is not None else Path.cwd() / CONFIG_FILENAME
-    raw: Any = {}
-    if path.exists() or explicit:
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"{path}: cannot read: {exc}") from exc
-        try:
-            raw = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f" line {mark.line + 1}" if mark is not None else ""
-            problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-            raise ConfigError(f"{path.name}:{where}: not valid YAML: {problem}") from exc
-        if raw is None:
-            raw = {}
-        if not isinstance(raw, dict):
-            raise ConfigError(f"{path.name}: expected a mapping of sections, got {type(raw).__name__}")
+    path = find_config() if config_path is None else Path(config_path)
+    shown = _shown(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{shown}: cannot read: {exc.strerror or exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{shown}: cannot read: not UTF-8 ({exc.reason} at byte {exc.start})") from exc
+    try:
+        raw: Any = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ConfigError(f"{shown}:{where}: not valid YAML: {problem}") from exc
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{shown}: expected a mapping of sections, got {type(raw).__name__}")
     try:
         settings = Settings.model_validate(raw)
     except ValidationError as exc:
-        raise ConfigError(_one_line(path.name, exc)) from exc
+        raise ConfigError(_one_line(shown, exc)) from exc
 
-    base = path.resolve().parent
+    # The folder the file was found in, not the one a link to it points into: the
+    # repository's pipeline.yaml links to the packaged template and names the repository's inbox.
+    base = path.absolute().parent.resolve()
     paths = settings.paths
     archive_dir = _absolute(base, paths.archive)
     catalog = _absolute(base, paths.catalog)
@@ -224,16 +262,48 @@ def load_settings(
         if catalog.is_relative_to(archive_dir):
             catalog = new_archive / catalog.relative_to(archive_dir)
         archive_dir = new_archive
-    inbox_dir = Path(inbox).resolve() if inbox is not None else _absolute(base, paths.inbox)
+    inbox_dir = _absolute(base, paths.inbox) if inbox is None else _inbox_given(inbox)
     gazetteer = settings.places.gazetteer
+    gazetteer_path = _absolute(base, gazetteer) if gazetteer is not None else None
+    if gazetteer_path is not None:
+        try:
+            with gazetteer_path.open("rb"):
+                pass
+        except OSError as exc:
+            raise ConfigError(
+                f"{shown}: places.gazetteer: cannot read {gazetteer_path}: {exc.strerror or exc}"
+            ) from exc
     return settings.model_copy(
         update={
             "paths": PathSettings(inbox=inbox_dir, archive=archive_dir, catalog=catalog),
-            "places": settings.places.model_copy(
-                update={"gazetteer": _absolute(base, gazetteer) if gazetteer else None}
-            ),
+            "places": settings.places.model_copy(update={"gazetteer": gazetteer_path}),
         }
     )
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:  # a folder we may not look into holds no archive of ours
+        return False
+
+
+def _shown(path: Path) -> str:
+    """A file as messages name it: relative to the current folder when inside it, else absolute."""
+    absolute = path.absolute()
+    try:
+        return str(absolute.relative_to(Path.cwd()))
+    except (ValueError, OSError):
+        return str(absolute)
+
+
+def _inbox_given(inbox: Path) -> Path:
+    """An inbox named on the command line must exist: a typo must not read as an empty inbox."""
+    folder = Path(inbox).resolve()
+    if not folder.is_dir():
+        what = "not a folder" if folder.exists() else "no such folder"
+        raise ConfigError(f"inbox {folder}: {what}; name the folder that holds the scans (or make it and drop them in)")
+    return folder
 
 
 def _absolute(base: Path, value: Path) -> Path:
@@ -241,10 +311,106 @@ def _absolute(base: Path, value: Path) -> Path:
 
 
 def _one_line(filename: str, exc: ValidationError) -> str:
-    """`pipeline.yaml: ocr.min_confidance: Extra inputs are not permitted` (first error)."""
+    """`pipeline.yaml: ocr.min_confidance: unknown key (known keys: ...)`, for the first error."""
     error = exc.errors()[0]
     key = ".".join(str(part) for part in error["loc"]) or "(top level)"
-    message = error["msg"].removeprefix("Value error, ")
+    if error["type"] == "extra_forbidden":
+        message = f"unknown key (known keys: {', '.join(_known_keys(error['loc'][:-1]))})"
+    else:
+        message = error["msg"].removeprefix("Value error, ")
     more = len(exc.errors()) - 1
     suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
     return f"{filename}: {key}: {message}{suffix}"
+
+
+def _known_keys(section: tuple[int | str, ...]) -> list[str]:
+    """The keys the section at `section` (a path of keys from the top) accepts."""
+    model: type[BaseModel] = Settings
+    for part in section:
+        annotation = model.model_fields[str(part)].annotation
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            break
+        model = annotation
+    return list(model.model_fields)
+
+
+# -- a new archive ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NewArchive:
+    """What `init_archive` made: the archive's folder and its parts."""
+
+    folder: Path
+    config: Path
+    inbox: Path
+    archive: Path
+    kept: tuple[Path, ...]
+    """Parts that were there already and were left as they were (an inbox with scans waiting)."""
+
+
+def config_template() -> str:
+    """The `pipeline.yaml` a new archive starts with: every key at its default, commented."""
+    return (resources.files("archive_ingest") / "data" / CONFIG_FILENAME).read_text(encoding="utf-8")
+
+
+def init_archive(folder: Path) -> NewArchive:
+    """Make a new archive in `folder` (made if missing): `pipeline.yaml`, `inbox/`, `archive/`.
+
+    An `inbox/` already there (scans waiting) and an empty `archive/` are kept as they are.
+
+    Raises:
+        ConfigError: `folder` is not a folder, already holds a `pipeline.yaml` or an archive,
+            lies inside the inbox or the archive folder of another archive, or cannot be
+            written. Nothing is changed then.
+    """
+    template = config_template()
+    folder = folder.resolve()
+    config, inbox, archive = folder / CONFIG_FILENAME, folder / INBOX_DIRNAME, folder / ARCHIVE_DIRNAME
+    _check_free(folder, config, inbox, archive)
+    kept = tuple(part for part in (inbox, archive) if part.is_dir())
+    made: list[Path] = []
+    try:
+        for new_folder in reversed([f for f in (folder, *folder.parents) if not f.exists()]):
+            new_folder.mkdir()
+            made.append(new_folder)
+        with config.open("x", encoding="utf-8") as out:  # "x": never over a file made meanwhile
+            made.append(config)
+            out.write(template)
+        for part in (inbox, archive):
+            if part not in kept:
+                part.mkdir()
+                made.append(part)
+    except OSError as exc:
+        for path in reversed(made):  # leave the disk as it was
+            with contextlib.suppress(OSError):
+                if path == config:
+                    path.unlink()
+                else:
+                    path.rmdir()
+        raise ConfigError(f"{exc.filename or folder}: cannot create: {exc.strerror or exc}") from exc
+    return NewArchive(folder=folder, config=config, inbox=inbox, archive=archive, kept=kept)
+
+
+def _check_free(folder: Path, config: Path, inbox: Path, archive: Path) -> None:
+    if folder.exists() and not folder.is_dir():
+        raise ConfigError(f"{folder}: not a folder; nothing changed")
+    if config.exists() or config.is_symlink():
+        raise ConfigError(f"{folder} already holds an archive ({CONFIG_FILENAME}); nothing changed")
+    if archive.exists() and (not archive.is_dir() or any(archive.iterdir())):
+        raise ConfigError(f"{folder} already holds an archive ({ARCHIVE_DIRNAME}/ is not empty); nothing changed")
+    if inbox.exists() and not inbox.is_dir():
+        raise ConfigError(f"{inbox}: not a folder; nothing changed")
+    # An archive inside another's inbox would be ingested by the next run there, and one
+    # inside another's archive folder would be reported by verify as files no record names.
+    try:
+        outer_config = find_config(folder.parent)
+        outer = load_settings(outer_config)
+    except ConfigError:
+        return  # no archive above, or one whose settings do not load: nothing to go by
+    for role, inside in (("inbox", outer.paths.inbox), ("archive folder", outer.paths.archive)):
+        if folder.is_relative_to(inside):
+            raise ConfigError(
+                f"{folder} is inside the {role} of the archive in {outer_config.parent}; nothing changed "
+                "(init a folder outside it)"
+            )

@@ -3,8 +3,9 @@
 This module owns `SearchIndex`, an open, fresh index and the catalog it indexes: which
 documents match a full-text expression or an SQL query, the fuzzy vocabulary, the sort
 keys, and fetching the hits' records from the catalog file. `search_index.py` opens one
-(rebuilding the file first when it is stale); `SearchIndex.from_records` builds one in
-memory.
+(rebuilding the file first when it is stale, beside the catalog or in the user's cache, or
+building it in memory where no file can be written); `SearchIndex.from_records` builds one
+in memory from records.
 
 Offsets are exact only for a catalog written by `AtomicJSONStorage` (which records them
 as it writes). A catalog written by another tool is still searched correctly: the hits

@@ -5,6 +5,13 @@ old and new value, so what the pipeline read is never lost: `show ID --history` 
 beside what a person changed. Each action takes the catalog's writer lock only for its own
 short read-modify-commit, so a reviewer working through the queue does not block a run
 for longer than one commit, and a run in progress makes the action exit 3.
+
+Links between records never contradict each other: a pair is marked distinct once, a
+record is merged into one record only, a merge into a record that is itself merged goes
+on to the record at the end of its `merged_into` links (so a group of the same photo has
+one record standing for it, and the reviewer need not look it up), and a merge of a pair
+marked distinct, one that would go round in a circle, or one involving a quarantined
+record (no photo to compare) is refused.
 """
 
 from __future__ import annotations
@@ -88,6 +95,23 @@ class InvalidEdit(IngestError):
     """An edit the archive cannot take (unknown field, bad value); nothing was changed."""
 
     exit_code = 2
+
+
+class LinkRefused(InvalidEdit):
+    """A merge or distinct that would contradict the links already made; nothing was changed."""
+
+
+@dataclass
+class LinkResult:
+    """What `Reviewer.link` did."""
+
+    record: Record
+    other: Record
+    """The record linked to: for a merge, the end of the given record's `merged_into` links."""
+    changed: bool
+    """False when the link was already there: nothing was written."""
+    named: str | None = None
+    """For a merge, the id the reviewer gave (differs from `other.id` when it was followed)."""
 
 
 def login_name() -> str:
@@ -250,35 +274,135 @@ class Reviewer:
         person.mark_reviewed(name)  # the reviewer read it on the photo: it rests on them now
         return Change(f"person.{number}.{name}", old, new)
 
-    def link(self, record_id: str, other_id: str, merge: bool, note: str | None = None) -> tuple[Record, Record]:
-        """`merge`: the same photo, ID is merged into OTHER; else: two different photos."""
+    def link(self, record_id: str, other_id: str, merge: bool, note: str | None = None) -> LinkResult:
+        """`merge`: the same photo, ID is merged into OTHER; else: two different photos.
+
+        A merge into a record that is itself merged into another goes on to that one (the
+        end of its `merged_into` links), so every group of merged records has one record
+        standing for the photo. A link already made is not made twice (`changed` is False).
+
+        Raises:
+            LinkRefused: the link contradicts those already made (a pair marked distinct,
+                merged, a circle of merges) or involves a quarantined record.
+        """
         with self._writing() as catalog:
-            record, other = catalog.require(record_id), catalog.require(other_id)
-            if record.id == other.id:
-                raise InvalidEdit(f"{record.id}: a record cannot be linked to itself")
-            for one, two in ((record, other), (other, record)):
-                one.links = [lk for lk in one.links if not (lk.type == LinkType.NEAR_DUPLICATE_OF and lk.id == two.id)]
-                if not one.linked(LinkType.NEAR_DUPLICATE_OF):
-                    one.remove_flag(FlagCode.NEAR_DUPLICATE)
-            now = self.ctx.timestamp()
+            record, named = catalog.require(record_id), catalog.require(other_id)
+            if record.id == named.id:
+                raise LinkRefused(f"{record.id}: a record cannot be linked to itself")
             if merge:
-                record.links.append(Link(LinkType.MERGED_INTO, other.id))
-                other.links.append(Link(LinkType.MERGED_FROM, record.id))
-                other.add_event(EventType.REVIEW, now, self.by, Outcome.SUCCESS, f"{record.id} merged into this record")
-                merged = f"merged into {other.id}" + (f": {note}" if note else "")
-                self._decide(record, ReviewStatus.ACCEPTED, note or f"merged into {other.id}", merged)
+                result = self._merge(catalog, record, named, note)
             else:
-                for one, two in ((record, other), (other, record)):
-                    one.links.append(Link(LinkType.DISTINCT_FROM, two.id))
-                    one.add_event(
-                        EventType.REVIEW,
-                        now,
-                        self.by,
-                        Outcome.SUCCESS,
-                        f"distinct from {two.id}: similar, but another photo" + (f" ({note})" if note else ""),
+                result = self._distinct(catalog, record, named, note)
+            if result.changed:
+                touched = {one.id: one for one in (named, result.other, record)}  # the last object of each id wins
+                catalog.commit(touched.values())
+        return result
+
+    def _merge(self, catalog: Catalog, record: Record, named: Record, note: str | None) -> LinkResult:
+        target = _merge_root(catalog, named)
+        for one in (record, named, target):
+            if one.quarantined:
+                raise LinkRefused(
+                    f"{one.id}: quarantined (the file could not be read safely); a quarantined record is never merged"
+                )
+        if target.id == record.id:
+            raise LinkRefused(
+                f"{named.id} is merged into {record.id}: merging {record.id} into {named.id} would make a circle"
+            )
+        already = record.linked(LinkType.MERGED_INTO)
+        if already and _merge_root(catalog, record).id == target.id:
+            return LinkResult(record, target, changed=False, named=named.id)
+        if already:
+            raise LinkRefused(f"{record.id} is already merged into {already[0]}: it cannot be merged into another")
+        # The same photo as the other group's: every record of both groups becomes one photo.
+        ours, theirs = _group(catalog, record), [*_group(catalog, target), named]
+        for one in ours:
+            for two in theirs:
+                if _distinct_pair(one, two):
+                    raise LinkRefused(
+                        f"{one.id} and {two.id} are marked distinct (different photos): merging {record.id} "
+                        f"into {target.id} would make them the same photo"
                     )
-            catalog.commit([record, other])
-        return record, other
+        for one in {named.id: named, target.id: target}.values():
+            _drop_near_duplicate(record, one)
+        record.links.append(Link(LinkType.MERGED_INTO, target.id))
+        target.links.append(Link(LinkType.MERGED_FROM, record.id))
+        now = self.ctx.timestamp()
+        target.add_event(EventType.REVIEW, now, self.by, Outcome.SUCCESS, f"{record.id} merged into this record")
+        via = f" (given {named.id}, which is merged into it)" if named.id != target.id else ""
+        merged = f"merged into {target.id}{via}" + (f": {note}" if note else "")
+        self._decide(record, ReviewStatus.ACCEPTED, note or f"merged into {target.id}", merged)
+        return LinkResult(record, target, changed=True, named=named.id)
+
+    def _distinct(self, catalog: Catalog, record: Record, other: Record, note: str | None) -> LinkResult:
+        if _merge_root(catalog, record).id == _merge_root(catalog, other).id:
+            raise LinkRefused(f"{record.id} and {other.id} are merged (the same photo): they cannot also be distinct")
+        missing = [
+            (one, two)
+            for one, two in ((record, other), (other, record))
+            if two.id not in one.linked(LinkType.DISTINCT_FROM)
+        ]
+        if not missing:
+            return LinkResult(record, other, changed=False)
+        _drop_near_duplicate(record, other)
+        now = self.ctx.timestamp()
+        for one, two in missing:
+            one.links.append(Link(LinkType.DISTINCT_FROM, two.id))
+            one.add_event(
+                EventType.REVIEW,
+                now,
+                self.by,
+                Outcome.SUCCESS,
+                f"distinct from {two.id}: similar, but another photo" + (f" ({note})" if note else ""),
+            )
+        return LinkResult(record, other, changed=True)
+
+
+def _merge_root(catalog: Catalog, record: Record) -> Record:
+    """The record at the end of `record`'s `merged_into` links (`record` itself when it has none).
+
+    Raises:
+        LinkRefused: the links go round in a circle (a catalog from before merges were checked).
+    """
+    path = [record.id]
+    while True:
+        into = record.linked(LinkType.MERGED_INTO)
+        if not into:
+            return record
+        following = catalog.get(into[0])
+        if following is None:  # a link to a record no longer in the catalog: stop here
+            return record
+        if following.id in path:
+            circle = " -> ".join([*path[path.index(following.id) :], following.id])
+            raise LinkRefused(f"the merges go round in a circle ({circle}), made before merges were checked")
+        path.append(following.id)
+        record = following
+
+
+def _group(catalog: Catalog, root: Record) -> list[Record]:
+    """`root` and every record merged into it, directly or through others."""
+    group, waiting, seen = [], [root], {root.id}
+    while waiting:
+        record = waiting.pop()
+        group.append(record)
+        for record_id in record.linked(LinkType.MERGED_FROM):
+            member = catalog.get(record_id)
+            if member is not None and member.id not in seen:
+                seen.add(member.id)
+                waiting.append(member)
+    return group
+
+
+def _distinct_pair(one: Record, two: Record) -> bool:
+    return two.id in one.linked(LinkType.DISTINCT_FROM) or one.id in two.linked(LinkType.DISTINCT_FROM)
+
+
+def _drop_near_duplicate(one: Record, two: Record) -> None:
+    """A reviewer decided on the pair: the pipeline's `near_duplicate_of` question is answered."""
+    for first, second in ((one, two), (two, one)):
+        first.links = [lk for lk in first.links if not (lk.type == LinkType.NEAR_DUPLICATE_OF and lk.id == second.id)]
+        if not first.linked(LinkType.NEAR_DUPLICATE_OF):
+            first.remove_flag(FlagCode.NEAR_DUPLICATE)
 
 
 def _check_person_years(record: Record) -> None:

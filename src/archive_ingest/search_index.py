@@ -17,6 +17,14 @@ Decisions a user (or a maintainer) should know:
 - It may be deleted at any time. It records the catalog file it was built from (size,
   mtime in ns, inode); when they differ from the catalog's, or it is missing, unreadable or
   of another version, the next search rebuilds it from the catalog (`open_index`).
+- A search never needs to write beside the catalog. Where this process cannot (a backup,
+  a read-only mount, another user's archive; a copy has new inodes, so its index is
+  stale), the index is rebuilt in the user's cache folder instead
+  (`$XDG_CACHE_HOME/archive-ingest/search-index/<hash of the catalog's absolute path>.sqlite`,
+  `~/.cache` by default; `cache_index_path`), where later searches find it fresh, and
+  where that cannot be written either, in memory for the one search (the catalog is then
+  parsed on every search: slower, the same hits). A fresh index beside the catalog is
+  always used first; the cached one is a fallback, judged fresh by the same file tag.
 - `Catalog.commit` updates it under the catalog's writer lock (`after_commit`): the
   changed records' rows and every record's offsets. It does so only when the index was
   fresh for the file the commit read; otherwise it is left stale and the next search
@@ -33,6 +41,7 @@ Decisions a user (or a maintainer) should know:
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import shutil
@@ -60,6 +69,30 @@ INDEX_SUFFIX = ".search.sqlite"
 def index_path(catalog_path: Path) -> Path:
     """Where the index of `catalog_path` lives: beside it."""
     return catalog_path.with_name(catalog_path.name + INDEX_SUFFIX)
+
+
+def cache_index_path(catalog_path: Path) -> Path | None:
+    """Where this user's cache keeps the index of `catalog_path` when its own folder cannot
+    be written: `$XDG_CACHE_HOME/archive-ingest/search-index/<key>.sqlite`, the key a hash of
+    the catalog's absolute path (links resolved); None when the user has no home folder.
+
+    XDG_CACHE_HOME defaults to `~/.cache`; a relative value is ignored, as the XDG Base
+    Directory specification says.
+    """
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    if not os.path.isabs(base):
+        home = os.path.expanduser("~")
+        if not os.path.isabs(home):
+            return None
+        base = os.path.join(home, ".cache")
+    key = hashlib.sha256(os.fsencode(os.path.realpath(catalog_path))).hexdigest()[:32]
+    return Path(base, "archive-ingest", "search-index", f"{key}.sqlite")
+
+
+def _index_places(catalog_path: Path) -> list[Path]:
+    """Where an index of `catalog_path` may be, in the order they are tried."""
+    cached = cache_index_path(catalog_path)
+    return [index_path(catalog_path)] + ([cached] if cached is not None else [])
 
 
 def file_tag(stat: os.stat_result) -> str:
@@ -119,12 +152,15 @@ def canonical_spans(raw: bytes, data: dict[str, Any]) -> Spans | None:
 
 
 def open_index(catalog_path: Path) -> SearchIndex:
-    """The index of `catalog_path`, rebuilt first if it is missing or stale.
+    """The index of `catalog_path`, rebuilt first if it is missing or stale: beside the
+    catalog, or where this process cannot write there, in the user's cache folder, or
+    where it cannot write that either, in memory (see the module docstring).
 
     Raises:
         CatalogError: the catalog cannot be read, or is not a TinyDB catalog.
     """
-    path = index_path(catalog_path)
+    places = _index_places(catalog_path)
+    built = places[0]
     for _ in range(3):
         try:
             tag = file_tag(catalog_path.stat())
@@ -132,12 +168,26 @@ def open_index(catalog_path: Path) -> SearchIndex:
             return SearchIndex.from_records([])
         except OSError as exc:
             raise CatalogError(f"{catalog_path}: cannot read the catalog: {exc}") from exc
-        opened = _open_fresh(path, tag, catalog_path)
-        if opened is not None:
-            return opened
-        rebuild(catalog_path)
+        for path in places:
+            opened = _open_fresh(path, tag, catalog_path)
+            if opened is not None:
+                return opened
+        for path in places:
+            try:
+                if path == places[0]:
+                    rebuild(catalog_path)
+                else:
+                    rebuild(catalog_path, into=path)
+            except (OSError, sqlite3.Error) as exc:
+                # Derived data: a folder we may not write (or a full disk) only moves it on.
+                log.info("search index not written to %s: %s", path, exc)
+                continue
+            built = path
+            break
+        else:
+            return _in_memory(catalog_path)
     # A writer kept changing the catalog while we rebuilt: use what is there, read whole.
-    conn = _connect_readonly(path)
+    conn = _connect_readonly(built)
     return SearchIndex(conn, catalog_path=catalog_path, spans=None)
 
 
@@ -164,8 +214,24 @@ def _connect_readonly(path: Path) -> sqlite3.Connection:
     return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
 
 
-def rebuild(catalog_path: Path) -> None:
-    """Build the index of `catalog_path` from the catalog file and put it in place.
+def rebuild(catalog_path: Path, into: Path | None = None) -> None:
+    """Build the index of `catalog_path` from the catalog file and put it in place: at
+    `into`, by default beside the catalog (`index_path`).
+
+    Raises:
+        CatalogError: the catalog cannot be read, or is not a TinyDB catalog.
+        OSError, sqlite3.Error: the index cannot be written there (tried before the
+            catalog is read, so a folder this process may not write costs nothing).
+    """
+    target = index_path(catalog_path) if into is None else into
+    with _replacing(target, private=into is not None) as conn:
+        count = _fill(conn, catalog_path)
+    log.info("rebuilt the search index of %s in %s (%d records)", catalog_path, target, count)
+
+
+def _fill(conn: sqlite3.Connection, catalog_path: Path) -> int:
+    """Index every record of the catalog file into `conn` (which has the schema); returns
+    how many.
 
     Raises:
         CatalogError: the catalog cannot be read, or is not a TinyDB catalog.
@@ -187,10 +253,28 @@ def rebuild(catalog_path: Path) -> None:
         light = {key: value for key, value in doc.items() if key != "events"}
         entries.append(entry_for(int(doc_id), Record.from_json(light)))
     del data, table
-    with _replacing(index_path(catalog_path)) as conn:
-        insert_entries(conn, entries)
-        _set_meta(conn, tag, spans)
-    log.info("rebuilt the search index of %s (%d records)", catalog_path, len(entries))
+    insert_entries(conn, entries)
+    _set_meta(conn, tag, spans)
+    return len(entries)
+
+
+def _in_memory(catalog_path: Path) -> SearchIndex:
+    """An index of `catalog_path` built in memory, for one search where no index file
+    can be written.
+
+    Raises:
+        CatalogError: the catalog cannot be read, or is not a TinyDB catalog.
+    """
+    conn = sqlite3.connect(":memory:")
+    try:
+        conn.executescript(SCHEMA)
+        _fill(conn, catalog_path)
+        blob = conn.execute("SELECT value FROM meta WHERE key = 'spans'").fetchone()[0]
+    except BaseException:
+        conn.close()
+        raise
+    log.info("searched %s with an index in memory (no folder to keep one in could be written)", catalog_path)
+    return SearchIndex(conn, catalog_path=catalog_path, spans=_unpack_spans(blob))
 
 
 def _set_meta(conn: sqlite3.Connection, tag: str, spans: Spans | None) -> None:
@@ -202,16 +286,24 @@ def _set_meta(conn: sqlite3.Connection, tag: str, spans: Spans | None) -> None:
 
 class _replacing:
     """A new index file written beside `path` and renamed over it when the block succeeds:
-    empty with the schema, or with `copy=True` a copy of the current one (to update it)."""
+    empty with the schema, or with `copy=True` a copy of the current one (to update it).
+    With `private=True` (the user's cache) each missing folder is made for the user alone
+    (0700, as the XDG Base Directory specification asks): the index holds the catalog's text."""
 
-    def __init__(self, path: Path, copy: bool = False) -> None:
+    def __init__(self, path: Path, copy: bool = False, private: bool = False) -> None:
         self.path = path
         self.copy = copy
+        self.private = private
         self.temp: Path | None = None
         self.conn: sqlite3.Connection | None = None
 
     def __enter__(self) -> sqlite3.Connection:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if self.private:
+            missing = [folder for folder in (self.path.parent, *self.path.parent.parents) if not folder.exists()]
+            for folder in reversed(missing):
+                folder.mkdir(mode=0o700, exist_ok=True)
+        else:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
         handle, name = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
         os.close(handle)
         self.temp = Path(name)
@@ -255,11 +347,22 @@ class Layout:
 
 
 def fresh_layout(catalog_path: Path) -> Layout | None:
-    """The catalog's layout if its index is fresh and knows the offsets, else None
-    (`Catalog.commit` then writes through TinyDB)."""
-    path = index_path(catalog_path)
+    """The catalog's layout if its index (beside it, else in the user's cache) is fresh and
+    knows the offsets, else None (`Catalog.commit` then writes through TinyDB; a reader
+    parses the whole catalog)."""
     try:
         tag = file_tag(catalog_path.stat())
+    except OSError:
+        return None
+    for path in _index_places(catalog_path):
+        layout = _layout(path, tag)
+        if layout is not None:
+            return layout
+    return None
+
+
+def _layout(path: Path, tag: str) -> Layout | None:
+    try:
         with closing(_connect_readonly(path)) as conn:
             meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
             if meta.get("schema") != SCHEMA_VERSION or meta.get("tag") != tag or meta.get("spans") is None:
@@ -278,16 +381,22 @@ def fresh_layout(catalog_path: Path) -> Layout | None:
 
 
 def count_status(catalog_path: Path, status: str) -> int | None:
-    """How many records have review status `status`, if the index is fresh (else None)."""
+    """How many records have review status `status`, if an index (beside the catalog, else
+    in the user's cache) is fresh (else None)."""
     try:
         tag = file_tag(catalog_path.stat())
-        with closing(_connect_readonly(index_path(catalog_path))) as conn:
-            meta = dict(conn.execute("SELECT key, value FROM meta WHERE key != 'spans'").fetchall())
-            if meta.get("schema") != SCHEMA_VERSION or meta.get("tag") != tag:
-                return None
-            return int(conn.execute("SELECT count(*) FROM docs WHERE status = ?", (status,)).fetchone()[0])
-    except (sqlite3.Error, OSError):
+    except OSError:
         return None
+    for path in _index_places(catalog_path):
+        try:
+            with closing(_connect_readonly(path)) as conn:
+                meta = dict(conn.execute("SELECT key, value FROM meta WHERE key != 'spans'").fetchall())
+                if meta.get("schema") != SCHEMA_VERSION or meta.get("tag") != tag:
+                    continue
+                return int(conn.execute("SELECT count(*) FROM docs WHERE status = ?", (status,)).fetchone()[0])
+        except (sqlite3.Error, OSError):
+            continue
+    return None
 
 
 def after_commit(

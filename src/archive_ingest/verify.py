@@ -20,6 +20,12 @@ and `README.md`. `fast=True` checks sizes only (no hashing; sidecars, words file
 access copies are only checked to exist). Each record checked gets a `fixity check` event
 (success, or failure naming its problems), committed under the writer lock, which is held for the
 whole audit so the catalog cannot change under it.
+
+Without recording (`record=False`, `verify --no-record`) the audit only reads: no event,
+no sidecar rewritten, no lock file created; it holds the writers' lock shared when it can
+read the lock file (`catalog.shared_lock`), so no run files anything under it. An archive
+this process cannot write (a backup, a read-only mount, another user's archive) is audited
+that way too: the report says why nothing was recorded (`VerifyReport.not_recorded`).
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ import json
 import os
 import re
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path, PurePosixPath
@@ -152,12 +159,17 @@ class VerifyReport:
     """What the audit checked and found."""
 
     records: int = 0
-    """Records checked (each got a fixity check event)."""
+    """Records checked (each got a fixity check event when `recorded`)."""
     files: int = 0
     """Referenced files checked."""
     fast: bool = False
     problems: list[Problem] = field(default_factory=list)
     """Every problem found, by path."""
+    recorded: bool = True
+    """Whether each record got its fixity check event (and its sidecar was written again)."""
+    not_recorded: str | None = None
+    """Why nothing was recorded although recording was asked for: the catalog cannot be
+    written (one line naming it); None when recording was done or not asked for."""
 
     @property
     def ok(self) -> bool:
@@ -177,6 +189,7 @@ class VerifyReport:
         return {
             "ok": self.ok,
             "fast": self.fast,
+            "recorded": self.recorded,
             "records": self.records,
             "files": self.files,
             "problems": [problem.to_json() for problem in self.problems],
@@ -195,53 +208,89 @@ class _Reference:
     """For JSON files: given the bytes, what is wrong with them (None: nothing)."""
 
 
-def verify(settings: Settings, *, fast: bool = False, now: Callable[[], datetime] = utc_now) -> VerifyReport:
-    """Audit the archive of `settings` and append a fixity check event to every record.
+def verify(
+    settings: Settings, *, fast: bool = False, record: bool = True, now: Callable[[], datetime] = utc_now
+) -> VerifyReport:
+    """Audit the archive of `settings`; with `record`, append a fixity check event to every
+    record. An archive this process cannot write is audited without recording, and the
+    report's `not_recorded` says why.
 
     Raises:
         CatalogLocked: another process is writing the catalog (nothing is checked).
         CatalogError: the catalog cannot be read.
     """
     catalog_path = settings.paths.catalog
-    archive = settings.paths.archive
-    agent = RunContext(settings=settings, now=now).software
-    with catalog_module.writer(catalog_path, PURPOSE, now()) as catalog:
-        records = catalog.all()
-        references = _references(records, archive, catalog_module.sidecar_dir_for(catalog_path), fast)
-        report = VerifyReport(records=len(records), files=len(references), fast=fast)
-        for path, reference in references.items():
-            problem = _check(path, reference, archive, fast)
-            if problem is not None:
-                report.problems.append(problem)
-        report.problems.extend(_unexpected(archive, catalog_path, references))
-        report.problems.sort(key=lambda problem: problem.path)
-        by_record: dict[str, list[Problem]] = {}
-        for problem in report.problems:
-            for record_id in problem.records:
-                by_record.setdefault(record_id, []).append(problem)
-        checked: dict[str, int] = {}
-        for reference in references.values():
-            for record_id in reference.records:
-                checked[record_id] = checked.get(record_id, 0) + 1
-        at = iso_utc(now())
-        how = "sizes of" if fast else "sha256 of"
-        for record in records:
-            found = by_record.get(record.id)
-            if found:
-                detail = f"verify{' --fast' if fast else ''}: " + "; ".join(p.line() for p in found)
-                record.add_event(EventType.FIXITY_CHECK, at, agent, Outcome.FAILURE, detail)
+    not_recorded = None
+    if record:
+        with ExitStack() as held:
+            try:
+                catalog = held.enter_context(catalog_module.writer(catalog_path, PURPOSE, now()))
+            except catalog_module.CatalogReadOnly as exc:
+                not_recorded = f"{exc}; checked without recording fixity check events (as with --no-record)"
             else:
-                detail = f"verify{' --fast' if fast else ''}: {how} {checked.get(record.id, 0)} files match"
-                record.add_event(EventType.FIXITY_CHECK, at, agent, Outcome.SUCCESS, detail)
-        catalog.commit(records)
+                records = catalog.all()
+                report, references = _audit(records, settings, fast, rewrites_sidecars=True)
+                _add_events(records, report, references, RunContext(settings=settings, now=now).software, now())
+                catalog.commit(records)
+                return report
+    # Only reading: no lock file created, but none taken by a run while the files are checked.
+    with catalog_module.shared_lock(catalog_path):
+        report, _ = _audit(catalog_module.reader(catalog_path).all(), settings, fast, rewrites_sidecars=False)
+    report.recorded = False
+    report.not_recorded = not_recorded
     return report
+
+
+def _audit(
+    records: list[Record], settings: Settings, fast: bool, *, rewrites_sidecars: bool
+) -> tuple[VerifyReport, dict[Path, _Reference]]:
+    """Check every file `records` reference, and find the files none does."""
+    catalog_path = settings.paths.catalog
+    archive = settings.paths.archive
+    sidecar_dir = catalog_module.sidecar_dir_for(catalog_path)
+    references = _references(records, archive, sidecar_dir, fast, rewrites_sidecars)
+    report = VerifyReport(records=len(records), files=len(references), fast=fast)
+    for path, reference in references.items():
+        problem = _check(path, reference, archive, fast)
+        if problem is not None:
+            report.problems.append(problem)
+    report.problems.extend(_unexpected(archive, catalog_path, references))
+    report.problems.sort(key=lambda problem: problem.path)
+    return report, references
+
+
+def _add_events(
+    records: list[Record], report: VerifyReport, references: dict[Path, _Reference], agent: str, now: datetime
+) -> None:
+    """Append to each record its fixity check event: success, or failure naming its problems."""
+    by_record: dict[str, list[Problem]] = {}
+    for problem in report.problems:
+        for record_id in problem.records:
+            by_record.setdefault(record_id, []).append(problem)
+    checked: dict[str, int] = {}
+    for reference in references.values():
+        for record_id in reference.records:
+            checked[record_id] = checked.get(record_id, 0) + 1
+    at = iso_utc(now)
+    fast = report.fast
+    how = "sizes of" if fast else "sha256 of"
+    for record in records:
+        found = by_record.get(record.id)
+        if found:
+            detail = f"verify{' --fast' if fast else ''}: " + "; ".join(p.line() for p in found)
+            record.add_event(EventType.FIXITY_CHECK, at, agent, Outcome.FAILURE, detail)
+        else:
+            detail = f"verify{' --fast' if fast else ''}: {how} {checked.get(record.id, 0)} files match"
+            record.add_event(EventType.FIXITY_CHECK, at, agent, Outcome.SUCCESS, detail)
 
 
 def _shown(path: Path, archive: Path) -> str:
     return path.relative_to(archive).as_posix() if path.is_relative_to(archive) else str(path)
 
 
-def _references(records: list[Record], archive: Path, sidecar_dir: Path, fast: bool) -> dict[Path, _Reference]:
+def _references(
+    records: list[Record], archive: Path, sidecar_dir: Path, fast: bool, rewrites_sidecars: bool
+) -> dict[Path, _Reference]:
     references: dict[Path, _Reference] = {}
 
     def add(path: Path, record_id: str, reference: _Reference) -> None:
@@ -270,8 +319,8 @@ def _references(records: list[Record], archive: Path, sidecar_dir: Path, fast: b
             if path:
                 add(archive / path, record.id, _Reference(what, check=_jpeg_problem))
         sidecar = catalog_module.sidecar_path(sidecar_dir, record.id)
-        what = "record sidecar; written again from the catalog by this check"
-        add(sidecar, record.id, _Reference(what, check=_sidecar_check(record)))
+        what = "record sidecar; written again from the catalog by this check" if rewrites_sidecars else "record sidecar"
+        add(sidecar, record.id, _Reference(what, check=_sidecar_check(record, rewrites_sidecars)))
     return references
 
 
@@ -325,7 +374,7 @@ def _jpeg_problem(data: bytes) -> str | None:
     return None
 
 
-def _sidecar_check(record: Record) -> Callable[[bytes], str | None]:
+def _sidecar_check(record: Record, rewritten: bool) -> Callable[[bytes], str | None]:
     def check(data: bytes) -> str | None:
         try:
             stored = json.loads(data)
@@ -340,7 +389,8 @@ def _sidecar_check(record: Record) -> Callable[[bytes], str | None]:
         if stored == expected:
             return None
         differing = sorted(key for key in expected.keys() | stored.keys() if stored.get(key) != expected.get(key))
-        return f"the record sidecar differs from the catalog's record in {', '.join(differing)} (rewritten now)"
+        how = " (rewritten now)" if rewritten else ""
+        return f"the record sidecar differs from the catalog's record in {', '.join(differing)}{how}"
 
     return check
 

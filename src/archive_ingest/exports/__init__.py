@@ -13,6 +13,12 @@
 An export only reads the archive: originals are copied out, never touched. A selection
 comes from the search language (`select_records`), so anything `search` finds can be
 exported, in the order `search` lists it; with no query, every record in catalog order.
+
+What may be published (`published_only`, also used by `archive-ingest site`): not a
+quarantined record (an unreadable or unsafe file, no photo to show) and not one a reviewer
+rejected. `csv` and `dc` are for handing out and publish only those unless `--all`;
+`json` and `bagit` are the backup and hand-over formats and keep every record the query
+selects, with its events (who reviewed, their notes).
 """
 
 from __future__ import annotations
@@ -27,11 +33,31 @@ from typing import IO
 
 from ..config import Settings
 from ..errors import ConfigError
-from ..record import Record
+from ..record import Record, ReviewStatus
+from ..writable import unwritable
 
 #: The formats `export --format` takes. `bagit` writes a folder, the others one file (or stdout).
 FORMATS = ("json", "csv", "dc", "bagit")
 STREAM_FORMATS = ("json", "csv", "dc")
+#: The formats that publish: only what may be published, unless `--all`.
+PUBLISHING_FORMATS = ("csv", "dc")
+
+
+def may_publish(record: Record) -> bool:
+    """Whether `record` may be published: not quarantined, not rejected by a reviewer."""
+    return not record.quarantined and record.review.status != ReviewStatus.REJECTED
+
+
+def published_only(records: Sequence[Record]) -> tuple[list[Record], int]:
+    """The records that may be published, in their order, and how many were left out."""
+    kept = [record for record in records if may_publish(record)]
+    return kept, len(records) - len(kept)
+
+
+def withheld_note(count: int) -> str:
+    """The line that tells a user records were left out, and how to include them."""
+    noun = "record" if count == 1 else "records"
+    return f"left out {count} {noun} not for publication (quarantined or rejected); --all includes them"
 
 
 def select_records(settings: Settings, query: str | None, *, events: bool = True) -> list[Record]:
@@ -85,14 +111,30 @@ def write_file(fmt: str, records: Sequence[Record], path: Path, settings: Settin
     export never leaves a half-written file where a finished one is expected.
 
     Raises:
-        ConfigError: `path` is a folder, or its folder does not exist.
+        ConfigError: `path` is a folder, its folder does not exist or cannot be written.
     """
-    if path.is_dir():
-        raise ConfigError(f"{path}: is a folder; --out names the file to write for --format {fmt}")
-    if not path.parent.is_dir():
-        raise ConfigError(f"{path.parent}: no such folder for --out")
+    check_out(path, fmt)
     with _replacing(path) as out:
         write_stream(fmt, records, out, settings, bom=bom)
+
+
+def check_out(path: Path, fmt: str) -> None:
+    """Refuse at once an `--out` this process cannot write (before the catalog is read):
+    a file format's `path` must not be a folder, and the folder `path` goes in (where the
+    file, or the bag, is made under a temporary name and renamed) must exist and be
+    writable.
+
+    Raises:
+        ConfigError: exit 2, one line naming the path and why.
+    """
+    if fmt != "bagit" and path.is_dir():
+        raise ConfigError(f"{path}: is a folder; --out names the file to write for --format {fmt}")
+    parent = Path(os.path.abspath(path)).parent
+    if not parent.is_dir():
+        raise ConfigError(f"{parent}: no such folder for --out")
+    reason = unwritable(parent)
+    if reason is not None:
+        raise ConfigError(f"--out {path}: cannot write it: {reason}")
 
 
 @contextmanager

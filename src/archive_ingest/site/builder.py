@@ -29,6 +29,14 @@ Writing OUT_DIR (decisions a user should know):
   Nothing is written outside OUT_DIR, and OUT_DIR may not be, contain or lie inside the
   archive or the inbox.
 - The catalog is read without a lock (`catalog.reader`), like `search`.
+
+What is published (`--all` and `--query` change the first two):
+
+- Only the records that may be published (`exports.may_publish`): no quarantined record,
+  no record a reviewer rejected; `--all` includes them. `--query` builds the site of what
+  that search finds (the search language), in the order `search` lists it.
+- No reviewer's login and no review note, whatever the options: the review status says
+  "by a reviewer", and the history says what happened in words (`views.history_entry`).
 """
 
 from __future__ import annotations
@@ -45,9 +53,9 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from .. import __version__
-from .. import catalog as catalog_module
 from ..config import Settings
 from ..errors import IngestError
+from ..exports import published_only, select_records
 from ..record import Kind, Record, ReviewStatus
 from ..text.places import Gazetteer
 from .images import ImageTally, write_pictures
@@ -74,6 +82,8 @@ class SiteReport:
     pages: int = 0
     images: ImageTally = field(default_factory=ImageTally)
     skipped: list[str] = field(default_factory=list)
+    withheld: int = 0
+    """Records left out as not for publication (quarantined or rejected)."""
 
     def summary(self) -> str:
         tally = self.images
@@ -94,19 +104,32 @@ class Facet:
     cards: list[RecordView] = field(default_factory=list)
 
 
-def build_site(settings: Settings, out_dir: Path, *, title: str = DEFAULT_TITLE) -> SiteReport:
+def build_site(
+    settings: Settings,
+    out_dir: Path,
+    *,
+    title: str = DEFAULT_TITLE,
+    query: str | None = None,
+    everything: bool = False,
+) -> SiteReport:
     """Write the site of the catalog at `settings.paths.catalog` into `out_dir`.
+
+    `query` (the search language) selects the records; without `everything` only those
+    that may be published are written.
 
     Raises:
         SiteError: `out_dir` is not empty and holds no earlier site, is a file, or
             overlaps the archive or the inbox.
+        QueryError: `query` cannot be read.
         ConfigError: the gazetteer cannot be read.
     """
     out_dir = Path(os.path.abspath(out_dir))
     previous = check_out_dir(out_dir, settings)
     gazetteer = Gazetteer.load(settings.places.gazetteer)
-    records = catalog_module.reader(settings.paths.catalog).all()
+    records = select_records(settings, query)
     report = SiteReport(out_dir)
+    if not everything:
+        records, report.withheld = published_only(records)
     usable = []
     for record in records:
         if safe_id(record.id):

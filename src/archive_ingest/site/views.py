@@ -13,18 +13,22 @@ Decisions a user should know:
   photo's date (`record.date`, which falls back to the EXIF date). Birth years are left
   out: `1880s` would list the graves of those who died in 1945.
 - Graves: records of kind `headstone` (or `grave`); monuments: kind `monument`.
+- The history (`history_entry`) is written for readers, not auditors: when, what, by "the
+  pipeline" or "a reviewer" (never a login), and for a reviewer's edit the old and the new
+  value in words (a place by its name, a date by its value; never a JSON object). A
+  review note is the reviewer's own words to colleagues and is left out, as is the note
+  on the review status; `show ID --history` and the JSON export keep both.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..record import Record
+from ..record import Event, EventType, Record
 from .images import Pictures
 
 #: Kinds counted as graves and as monuments on a place's page.
@@ -34,6 +38,10 @@ UNKNOWN_PLACE_SLUG = "unknown"
 SNIPPET_CHARS = 90
 
 _ID = re.compile(r"^[0-9a-f]{8,64}$")
+#: Where a reviewer's own words start in a review event's detail (`accepted: NOTE`,
+#: `distinct from ID: similar, but another photo (NOTE)`): everything from here is left out.
+_NOTE_STARTS = re.compile(r": | \(")
+REVIEWER_EVENTS = frozenset({EventType.REVIEW, EventType.EDIT})
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 
 
@@ -65,12 +73,17 @@ class PersonView:
 
 @dataclass
 class EventView:
+    """One line of a record's history, in words."""
+
     at: str
-    type: str
-    agent: str
+    """When, UTC: `2026-05-01 12:00:00`."""
+    what: str
+    """The kind of event (`ingestion`, `OCR`, `edit`, `review`)."""
+    by: str
+    """`the pipeline` or `a reviewer`."""
     outcome: str
     detail: str
-    change: str
+    """What happened, with no login, no note and no JSON."""
 
 
 @dataclass
@@ -169,21 +182,10 @@ def record_view(record: Record, pictures: Pictures, default_provenance: Any, kno
         flags=[(str(flag.code), flag.detail) for flag in record.flags],
         review={
             "status": str(record.review.status),
-            "by": record.review.by or "",
-            "at": record.review.at or "",
-            "note": record.review.note or "",
+            "by": "a reviewer" if record.review.by else "",
+            "at": _when(record.review.at or ""),
         },
-        events=[
-            EventView(
-                at=event.at,
-                type=str(event.type),
-                agent=event.agent,
-                outcome=str(event.outcome),
-                detail=event.detail,
-                change=_change(event.field, event.old, event.new),
-            )
-            for event in record.events
-        ],
+        events=[history_entry(event) for event in record.events],
         links=[(str(link.type), link.id, link.id in known_ids) for link in record.links],
         file={
             "filename": record.source.filename,
@@ -219,7 +221,53 @@ def _title(record: Record) -> str:
     return record.source.filename
 
 
-def _change(name: str | None, old: Any, new: Any) -> str:
-    if name is None:
-        return ""
-    return f"{name}: {json.dumps(old, ensure_ascii=False)} → {json.dumps(new, ensure_ascii=False)}"
+def history_entry(event: Event) -> EventView:
+    """An event as the site's history shows it."""
+    by_reviewer = event.type in REVIEWER_EVENTS
+    return EventView(
+        at=_when(event.at),
+        what="OCR" if event.type == EventType.OCR else str(event.type),
+        by="a reviewer" if by_reviewer else "the pipeline",
+        outcome=str(event.outcome),
+        detail=_reviewer_detail(event) if by_reviewer else event.detail,
+    )
+
+
+def _reviewer_detail(event: Event) -> str:
+    if event.type == EventType.EDIT and event.field:
+        return f"{_field_label(event.field)}: {in_words(event.old)} → {in_words(event.new)}"
+    said = _NOTE_STARTS.split(event.detail, maxsplit=1)[0]
+    if event.field == "review" and isinstance(event.old, dict) and isinstance(event.new, dict):
+        old, new = (in_words(value.get("status")).replace("_", " ") for value in (event.old, event.new))
+        status = f"review status: {old} → {new}"
+        return status if said == event.new.get("status") else f"{said}; {status}"
+    return said
+
+
+def _field_label(name: str) -> str:
+    """`person.1.death_year` -> `person 1, death year`."""
+    parts = name.split(".")
+    if len(parts) == 3 and parts[0] == "person":
+        return f"person {parts[1]}, {parts[2].replace('_', ' ')}"
+    return name.replace("_", " ").replace(".", " ")
+
+
+def in_words(value: Any) -> str:
+    """A recorded value as a reader reads it: a place by its name, a date by its value."""
+    if value is None or value == "" or value == [] or value == {}:
+        return "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, dict):
+        for key in ("name", "value", "status", "filename"):
+            if value.get(key):
+                return in_words(value[key])
+        return ", ".join(in_words(item) for item in value.values() if item not in (None, "", [], {}))
+    if isinstance(value, list | tuple):
+        return ", ".join(in_words(item) for item in value)
+    return str(value)
+
+
+def _when(at: str) -> str:
+    """`2026-05-01T12:00:00Z` -> `2026-05-01 12:00:00` (the column says UTC)."""
+    return at.replace("T", " ").removesuffix("Z")
