@@ -97,8 +97,26 @@ def test_files_dropped_again_are_recognised_without_being_read_again(tmp_path: P
 
     assert sorted(again.already_archived) == ["scan0.jpg", "scan1.jpg", "scan2.jpg"]
     assert again.ingested == [] and home.inbox_files() == []
-    # Only the hash was computed: no decoding, no EXIF, no OCR.
+    # Only the hash was computed: no decoding, no EXIF, no OCR; and nothing was new, so
+    # no worker process was started (nor an OCR model loaded for one).
     assert set(again.stage_seconds) == {"fixity"}
+    assert again.workers == 1
+
+
+def test_one_new_file_among_known_ones_is_read_here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Workers are started for two or more new files; one new file among known ones is read
+    # in this process, and the OCR stage is set up once for it.
+    home = new_home(tmp_path / "home")
+    first = make_scan(home.inbox / "a.jpg", ["ПЕТРОВ", "1921-1945"], font_px=28)
+    kept = first.read_bytes()
+    assert len(pipeline.run(home.settings(), workers=2).ingested) == 1
+    opened: list[str] = []
+    monkeypatch.setitem(pipeline.OPENERS, "ocr", lambda ctx: opened.append("ocr") or ocr.open_stage(ctx))
+    (home.inbox / "a.jpg").write_bytes(kept)
+    make_scan(home.inbox / "b.jpg", ["ИВАНОВ", "1922-1945"], font_px=28)
+    summary = pipeline.run(home.settings(), workers=2)
+    assert summary.workers == 1 and summary.already_archived == ["a.jpg"] and len(summary.ingested) == 1
+    assert opened == ["ocr"]
 
 
 def test_each_file_is_read_from_disk_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

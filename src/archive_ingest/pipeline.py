@@ -55,7 +55,7 @@ import tempfile
 import time
 import warnings
 from collections import Counter
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Iterable
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -68,8 +68,8 @@ from .config import Settings
 from .context import RunContext, utc_now
 from .errors import CatalogError, ConfigError
 from .manifests import ManifestRows
-from .record import EventType, FlagCode, Outcome, Record, ReviewStatus
-from .stages import discover, file, flags, ocr, similar
+from .record import EventType, FlagCode, Outcome, Record, ReviewStatus, record_id_for
+from .stages import discover, file, fixity, flags, ocr, similar
 from .stages.discover import Drop, one_line
 from .text.places import Gazetteer
 from .workers import Job, Prepared, Stage, note_warnings, prepare_in_order, prepare_in_workers
@@ -175,9 +175,11 @@ def run(
         for temp in found.temp_files:
             (ctx.inbox / temp).unlink(missing_ok=True)  # a manifest's rewrite cut short by a kill
         _refresh_search_index(catalog)
-        if found.drops:
-            # Set-up that costs time (a tesseract check, the catalog's hashes) only when
-            # there is something to ingest: an empty inbox is done in a moment.
+        fresh = _fresh_drops(ctx, found.drops, catalog.ids(), enough=max(2, workers))
+        if fresh:
+            # Set-up that costs time (a tesseract check, the catalog's hashes, worker
+            # processes) only when there is something new to read: an empty inbox, or
+            # scans dropped again, are done in a moment.
             for name in settings.stages:
                 if name in OPENERS:
                     OPENERS[name](ctx)
@@ -188,7 +190,7 @@ def run(
         ctx.captions.update({drop.image: drop.caption for drop in found.drops if drop.caption})
         manifests = ManifestRows(ctx, found.manifests)
         batch = _Batch(ctx, catalog, summary, found.drops, hook, manifests)
-        summary.workers = _worker_count(workers, len(found.drops), now)
+        summary.workers = _worker_count(workers, fresh, now)
         jobs = _jobs(found.drops, batch, summary.workers)
         try:
             for index, (drop, prepared) in enumerate(jobs):
@@ -242,8 +244,30 @@ def _refresh_search_index(catalog: Catalog) -> None:
         log.warning("search index of %s not rebuilt: %s", catalog.path, exc)
 
 
+def _fresh_drops(ctx: RunContext, drops: list[Drop], ids: Iterable[str], enough: int) -> int:
+    """How many drops hold bytes the catalog does not know, counted up to `enough`.
+
+    Hashes the drops in this process, in order, and stops at `enough` new ones (a new
+    drop's bytes are then hashed again where it is read: two files, a small price); a
+    drop of files all archived before is hashed whole and starts no worker and loads no
+    OCR model. A file that cannot be read counts as new: the stages report it.
+    """
+    known = set(ids)
+    fresh = 0
+    for drop in drops:
+        try:
+            sha256, _ = fixity.sha256_of_file(ctx.inbox / drop.image)
+        except OSError:
+            sha256 = ""
+        if record_id_for(sha256) not in known or not sha256:
+            fresh += 1
+            if fresh >= enough:
+                break
+    return fresh
+
+
 def _worker_count(asked: int, files: int, now: Callable[[], datetime]) -> int:
-    """Worker processes for this run: none (1) when there is at most one file to read."""
+    """Worker processes for this run: none (1) when there is at most one new file to read."""
     if asked <= 1 or files <= 1:
         return 1
     try:

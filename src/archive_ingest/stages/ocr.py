@@ -47,7 +47,7 @@ from .ocr_engines import (
     tesserocr_engine,
     tesserocr_ready,
 )
-from .ocr_lines import RAPIDOCR, LineEngineError, LineEngineUnavailable, RapidocrLines, rapidocr_lines
+from .ocr_lines import RAPIDOCR, LineEngineError, LineEngineUnavailable, RapidocrLines, rapidocr_lines, rapidocr_version
 
 log = logging.getLogger(__name__)
 
@@ -98,9 +98,9 @@ def open_stage(ctx: RunContext) -> None:
                 )
     if engine_name(settings) == TESSEROCR:
         version = tesserocr_engine(settings.timeout_seconds).version
-    lines = line_engine(settings)
+    lines = line_engine_version(settings)
     if lines is not None:
-        version = f"{version}; {lines.version}"
+        version = f"{version}; {lines}"
     ctx.engines[ENGINE] = version
 
 
@@ -200,6 +200,23 @@ def line_engine(settings: OcrSettings) -> RapidocrLines | None:
             log.warning("ocr.line_engine auto: reading with tesseract alone (%s)", exc)
     _line_engines[key] = engine
     return engine
+
+
+def line_engine_version(settings: OcrSettings) -> str | None:
+    """The line engine's version as `line_engine` will load it, checked without loading it, or None.
+
+    Raises:
+        MissingDependency: `rapidocr` was asked for and is not installed whole.
+    """
+    if settings.line_engine == "none":
+        return None
+    try:
+        return rapidocr_version()
+    except LineEngineUnavailable as exc:
+        if settings.line_engine == RAPIDOCR:
+            raise MissingDependency(f"pipeline.yaml: ocr.line_engine: {exc}") from exc
+        log.warning("ocr.line_engine auto: reading with tesseract alone (%s)", exc)
+        return None
 
 
 def read_inscription(path: Path | BinaryIO, orientation: int | None, settings: OcrSettings) -> Reading:

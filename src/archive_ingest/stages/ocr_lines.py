@@ -24,6 +24,7 @@ lines of the run or on the number of workers.
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import os
 from collections.abc import Sequence
@@ -75,21 +76,13 @@ class RapidocrLines:
     name = RAPIDOCR
 
     def __init__(self, *, box_threshold: float = 0.5) -> None:
+        detector, recogniser = _bundled_models()
         try:
             import rapidocr
         except ImportError as exc:
             raise LineEngineUnavailable(
-                f"rapidocr is not installed ({exc}); install it with 'pip install rapidocr onnxruntime'"
+                f"rapidocr cannot be imported ({exc}); install it with 'pip install rapidocr onnxruntime'"
             ) from exc
-        models = Path(rapidocr.__file__).parent / "models"
-        detector, recogniser = models / DETECTOR_MODEL, models / RECOGNISER_MODEL
-        missing = [path.name for path in (detector, recogniser) if not path.is_file()]
-        if missing:
-            # Never let rapidocr fetch a model: the archive reads with what was installed.
-            raise LineEngineUnavailable(
-                f"rapidocr {_version('rapidocr')} has no {', '.join(missing)} in {models}; "
-                "archive-ingest reads with the models bundled in rapidocr 3.x"
-            )
         one_thread = {"intra_op_num_threads": 1, "inter_op_num_threads": 1}
         params: dict[str, Any] = {
             "Global.log_level": "error",
@@ -116,7 +109,7 @@ class RapidocrLines:
                 f"rapidocr cannot run ({exc}); install it with 'pip install onnxruntime'"
             ) from exc
         self.charset: list[str] = list(self._recogniser.postprocess_op.character)
-        self.version = f"rapidocr {_version('rapidocr')} (PP-OCRv6 small; onnxruntime {_version('onnxruntime')})"
+        self.version = rapidocr_version()
 
     def detect(self, page: Gray) -> list[Quad]:
         """Text lines of `page`, as corner points in its pixels.
@@ -162,6 +155,43 @@ def _version(package: str) -> str:
         return metadata.version(package)
     except metadata.PackageNotFoundError:
         return "?"
+
+
+def _bundled_models() -> tuple[Path, Path]:
+    """The detector's and recogniser's model files inside the installed rapidocr, found without importing it.
+
+    Raises:
+        LineEngineUnavailable: rapidocr or onnxruntime is not installed, or a model is missing.
+    """
+    spec = importlib.util.find_spec("rapidocr")
+    if spec is None or not spec.submodule_search_locations:
+        raise LineEngineUnavailable("rapidocr is not installed; install it with 'pip install rapidocr onnxruntime'")
+    if importlib.util.find_spec("onnxruntime") is None:
+        raise LineEngineUnavailable("onnxruntime is not installed; install it with 'pip install onnxruntime'")
+    models = Path(next(iter(spec.submodule_search_locations))) / "models"
+    detector, recogniser = models / DETECTOR_MODEL, models / RECOGNISER_MODEL
+    missing = [path.name for path in (detector, recogniser) if not path.is_file()]
+    if missing:
+        # Never let rapidocr fetch a model: the archive reads with what was installed.
+        raise LineEngineUnavailable(
+            f"rapidocr {_version('rapidocr')} has no {', '.join(missing)} in {models}; "
+            "archive-ingest reads with the models bundled in rapidocr 3.x"
+        )
+    return detector, recogniser
+
+
+def rapidocr_version() -> str:
+    """`rapidocr 3.10.0 (PP-OCRv6 small; onnxruntime 1.32.0)`, checked without loading the models.
+
+    The main process of a run names the engine in its records and events but never reads
+    with it (the workers do, loading the models when their first image needs them): so a
+    run of files already archived pays for no model.
+
+    Raises:
+        LineEngineUnavailable: see `_bundled_models`.
+    """
+    _bundled_models()
+    return f"rapidocr {_version('rapidocr')} (PP-OCRv6 small; onnxruntime {_version('onnxruntime')})"
 
 
 #: This process's line engine: the models stay loaded for the whole run (each worker
