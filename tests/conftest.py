@@ -173,3 +173,22 @@ def make_home(tmp_path: Path) -> Callable[..., ArchiveHome]:
         return new_home(tmp_path / name, extra_yaml)
 
     return factory
+
+
+# -- the demo archive: the bundled samples, ingested once per session ----------------------
+
+SAMPLES_INBOX = Path(__file__).resolve().parents[1] / "samples" / "inbox"
+
+
+@pytest.fixture(scope="session")
+def demo_archive(tmp_path_factory: pytest.TempPathFactory) -> ArchiveHome:
+    """The archive `scripts/demo.sh` makes: `init`, the bundled `samples/inbox/` (12 scans,
+    about 800 KB) copied in, `run` (about 10 s here). For the README's examples; do not change it."""
+    home = ArchiveHome(tmp_path_factory.mktemp("demo") / "home")
+    made = CliRunner().invoke(cli, ["init", str(home.root)], catch_exceptions=False)
+    assert made.exit_code == 0, made.stderr
+    for sample in SAMPLES_INBOX.iterdir():
+        shutil.copy2(sample, home.inbox / sample.name)
+    result = home.invoke("run")
+    assert result.exit_code == 0, result.stderr
+    return home

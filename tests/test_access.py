@@ -27,13 +27,21 @@ from archive_ingest.config import AccessSettings, ProvenanceSettings
 from archive_ingest.rebuild import rebuild
 from archive_ingest.record import Derivatives, EventType, Record
 from archive_ingest.stages import access
-from archive_ingest.verify import Invalid, Missing, verify
+from archive_ingest.verify import Invalid, Missing, SizeMismatch, verify
 from conftest import ArchiveHome, IngestedBatch
 from scanmaker import ExifSpec, draw_inscription, make_scan, save_scan
 
 NO_OCR = "stages: [fixity, identify, similar, exif, extract, provenance, flags, access, file]\n"
 SMALL = "access:\n  long_edge: 400\n  thumbnail_edge: 100\n  quality: 80\n"
 RIGHTS = ProvenanceSettings().rights
+#: A record with no access copies (quarantined, the stage off, an archive older than them).
+NO_DERIVATIVES = {
+    "access_path": None,
+    "thumbnail_path": None,
+    "access_bytes": None,
+    "thumbnail_bytes": None,
+    "words_bytes": None,
+}
 NS = {
     "dc": "http://purl.org/dc/elements/1.1/",
     "photoshop": "http://ns.adobe.com/photoshop/1.0/",
@@ -104,12 +112,18 @@ def test_every_archived_image_has_its_access_copy_and_thumbnail(ingested_batch: 
     for record in filed:
         record_id = record["id"]
         derivatives = record["derivatives"]
+        access_path = f"derivatives/{record_id[:2]}/{record_id}.access.jpg"
+        thumbnail_path = f"derivatives/{record_id[:2]}/{record_id}.thumb.jpg"
+        copy = (archive / access_path).read_bytes()
+        thumb = (archive / thumbnail_path).read_bytes()
+        words = record["ocr"]["words_path"]
         assert derivatives == {
-            "access_path": f"derivatives/{record_id[:2]}/{record_id}.access.jpg",
-            "thumbnail_path": f"derivatives/{record_id[:2]}/{record_id}.thumb.jpg",
+            "access_path": access_path,
+            "thumbnail_path": thumbnail_path,
+            "access_bytes": len(copy),  # as filed: `verify --fast` compares them
+            "thumbnail_bytes": len(thumb),
+            "words_bytes": (archive / words).stat().st_size if words else None,
         }
-        copy = (archive / derivatives["access_path"]).read_bytes()
-        thumb = (archive / derivatives["thumbnail_path"]).read_bytes()
         width, height = record["file"]["width"], record["file"]["height"]
         if record["exif"]["orientation"] in (5, 6, 7, 8):
             width, height = height, width
@@ -146,7 +160,7 @@ def test_no_copies_for_quarantined_files_or_duplicates(ingested_batch: IngestedB
     quarantined = [r for r in ingested_batch.records if r["kind"] == "quarantined"]
     assert len(quarantined) == 4
     for record in quarantined:
-        assert record["derivatives"] == {"access_path": None, "thumbnail_path": None}
+        assert record["derivatives"] == NO_DERIVATIVES
         assert not list(archive.glob(f"derivatives/*/{record['id']}.*.jpg"))
         assert not any(e["type"] == EventType.CREATION.value for e in record["events"])
     # The duplicate drop made no record and no copy: one access copy per filed record.
@@ -254,7 +268,7 @@ def test_the_access_stage_can_be_left_out(make_home: Callable[..., ArchiveHome])
     home = make_home(extra_yaml="stages: [fixity, identify, exif, provenance, flags, file]\n")
     make_scan(home.inbox / "a.jpg", ["ЛИ"])
     assert home.invoke("run").exit_code == 0
-    assert by_name(home, "a.jpg")["derivatives"] == {"access_path": None, "thumbnail_path": None}
+    assert by_name(home, "a.jpg")["derivatives"] == NO_DERIVATIVES
     assert not list(home.archive.glob("derivatives/*/*.jpg"))
 
 
@@ -272,7 +286,7 @@ def test_a_render_failure_is_a_warning_and_the_original_is_filed(
     assert summary.failed == [] and len(summary.ingested) == 1
     record = by_name(home, "a.jpg")
     assert (home.archive / record["file"]["path"]).is_file()
-    assert record["derivatives"] == {"access_path": None, "thumbnail_path": None}
+    assert record["derivatives"] == NO_DERIVATIVES
     events = [e for e in record["events"] if e["type"] == EventType.CREATION.value]
     assert [e["outcome"] for e in events] == ["warning"]
     assert "decoder error -2" in events[0]["detail"]
@@ -293,11 +307,17 @@ def test_verify_checks_the_copies(batch_copy: ArchiveHome) -> None:
     thumb = batch_copy.archive / thumb_path
     thumb.write_bytes(thumb.read_bytes()[:200])  # cut short
     report = verify(settings)
-    assert [(type(p), p.path) for p in report.problems] == [(Missing, access_path), (Invalid, thumb_path)]
+    assert [(type(p), p.path) for p in report.problems] == [(Missing, access_path), (SizeMismatch, thumb_path)]
     assert report.problems[0].line() == f"{access_path}: missing (access copy) (record {stone['id']})"
-    assert "does not decode as a JPEG" in report.problems[1].line()
+    size = stone["derivatives"]["thumbnail_bytes"]
+    assert report.problems[1].line() == f"{thumb_path}: size 200 bytes, expected {size} (record {stone['id']})"
     fast = verify(settings, fast=True)
-    assert [(type(p), p.path) for p in fast.problems] == [(Missing, access_path)]
+    assert [(type(p), p.path) for p in fast.problems] == [(Missing, access_path), (SizeMismatch, thumb_path)]
+    # A copy of the right size that does not decode is found by the full check only.
+    thumb.write_bytes(b"\0" * size)
+    assert [type(p) for p in verify(settings, fast=True).problems] == [Missing]
+    invalid = verify(settings).problems[1]
+    assert isinstance(invalid, Invalid) and "does not decode as a JPEG" in invalid.line()
 
 
 def test_old_catalog_without_derivatives_still_loads_and_verifies(batch_copy: ArchiveHome) -> None:
@@ -316,7 +336,7 @@ def test_old_catalog_without_derivatives_still_loads_and_verifies(batch_copy: Ar
     assert Record.from_json(old).derivatives == Derivatives()
     result = batch_copy.invoke("show", old["id"][:8], "--json")
     assert result.exit_code == 0
-    assert json.loads(result.stdout)["derivatives"] == {"access_path": None, "thumbnail_path": None}
+    assert json.loads(result.stdout)["derivatives"] == NO_DERIVATIVES
     report = verify(batch_copy.settings())
     assert report.ok, [p.line() for p in report.problems]
 

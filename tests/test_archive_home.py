@@ -9,6 +9,8 @@ inside an archive, `init` makes a new archive and refuses one that is there alre
 from __future__ import annotations
 
 import json
+import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -255,3 +257,25 @@ def test_only_run_takes_inbox(ingested_batch: IngestedBatch) -> None:
         assert result.exit_code == 2
         assert "Error: No such option '--inbox'." in result.output
         assert "--inbox" not in home.invoke(command[0], "--help").output
+
+
+def test_what_is_filed_follows_the_umask_of_a_group_sharing_the_archive(make_home: Any) -> None:
+    # Issue 13, item 13: files were made 0600 (tempfile's mode for secrets), so a second
+    # archivist of the group could not read what the first filed.
+    from scanmaker import make_scan
+
+    home = make_home()
+    make_scan(home.inbox / "stone.jpg", ["ИВАНОВ", "1920-1945"], caption="Могила Иванова, Вонсан")
+    previous = os.umask(0o002)
+    try:
+        result = home.invoke("run")
+        assert result.exit_code == 0, result.stderr
+        export = home.invoke("export", "--format", "csv", "--out", str(home.root / "out.csv"))
+        assert export.exit_code == 0, export.stderr
+    finally:
+        os.umask(previous)
+    written = [*home.archive.rglob("*"), home.root / "out.csv"]  # the lock too: the next archivist takes it
+    kinds = {p.relative_to(home.root).parts[1] if p.parent != home.root else p.name for p in written}
+    assert {"catalog.json", "originals", "captions", "derivatives", "records", "out.csv"} <= kinds
+    modes = {p.relative_to(home.root).as_posix(): stat.S_IMODE(p.stat().st_mode) for p in written}
+    assert {path: mode for path, mode in modes.items() if mode not in (0o664, 0o775)} == {}

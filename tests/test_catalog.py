@@ -64,10 +64,15 @@ def test_require_accepts_a_unique_prefix(catalog: Catalog) -> None:
     catalog.commit([make_record(0x1234), make_record(0x1235), make_record(0xABCD)])
     assert catalog.require("000000000000abc").id == "000000000000abcd"
     assert catalog.require("0000000000001234").id == "0000000000001234"
-    with pytest.raises(RecordNotFound, match=r"^zzz: no such record in "):
+    assert catalog.require("000000000000ABCD").id == "000000000000abcd"  # any case
+    with pytest.raises(RecordNotFound, match=r"^zzz: not a record id "):
         catalog.require("zzz")
-    with pytest.raises(RecordNotFound, match=r"ambiguous id prefix \(2 records\)"):
+    with pytest.raises(RecordNotFound, match=r"^fff: no such record in "):
+        catalog.require("fff")
+    with pytest.raises(RecordNotFound, match=r"ambiguous, 2 records: 0000000000001234 .*, 0000000000001235 "):
         catalog.require("000000000000123")
+    with pytest.raises(RecordNotFound, match=r"^an empty record id"):
+        catalog.require(" ")
 
 
 def test_file_is_readable_utf8_and_reopens(tmp_path: Path) -> None:

@@ -74,6 +74,31 @@ def test_show_text_names_the_file_to_open(ingested_batch: IngestedBatch) -> None
     assert "flag duplicate: same bytes as 'DSC_0001.jpg'" in result.stdout
 
 
+def test_show_lists_the_people_with_where_each_value_came_from(ingested_batch: IngestedBatch) -> None:
+    # Name as carved, Latin form, years, and the sources: the entry's, then each value's.
+    stone = ingested_batch.home.invoke("show", ingested_batch.by_name("DSC_0001.jpg")["id"])
+    assert "\n  person.1: ТЁН ИВАН (Tyon Ivan) 1884-1949 [ocr; name stone, years stone]\n" in stone.stdout
+    unknown = ingested_batch.home.invoke("show", ingested_batch.by_name("IMG_0002.jpeg")["id"])
+    assert (
+        "\n  person.1: НЕИЗВЕСТНЫЙ СОЛДАТ (Unknown Soldier) ?-1945 [caption+ocr; name both, years stone]\n"
+        in unknown.stdout
+    )
+    monument = ingested_batch.home.invoke("show", ingested_batch.by_name("old scan 1975.TIFF")["id"])
+    assert "\n  persons: none named\n" in monument.stdout
+
+
+def test_show_indents_every_line_of_a_value_under_the_value_column(ingested_batch: IngestedBatch) -> None:
+    result = ingested_batch.home.invoke("show", ingested_batch.by_name("old scan 1975.TIFF")["id"])
+    assert result.exit_code == 0
+    assert (
+        "  caption            Памятник Освобождения в Синыйджу.\n"
+        "                     Фото 1970-х.\n"
+        "  inscription        ВЕЧНАЯ СЛАВА\n"
+        "                     1945\n"
+        "  ocr confidence     "
+    ) in result.stdout
+
+
 def test_show_unknown_id_exits_2(ingested_batch: IngestedBatch) -> None:
     result = ingested_batch.home.invoke("show", "ffffffffffffffff")
     assert result.exit_code == 2

@@ -277,6 +277,41 @@ def test_bag_holds_the_originals_and_records_and_validates(ingested_batch: Inges
     assert _tree_state(home.archive) == before  # the archive was only read
 
 
+def test_bags_are_bagit_1_0_and_a_query_bag_carries_only_its_manifest_rows(
+    demo_archive: ArchiveHome, tmp_path: Path
+) -> None:
+    # The demo's captions.csv holds a row for each of two photos; a bag of one carries one row.
+    manifest = next(r for r in demo_archive.catalog_records() if (r["source"]["caption_path"] or "").endswith(".csv"))
+    archived = (demo_archive.archive / manifest["source"]["caption_path"]).read_bytes()
+    assert len(archived.decode("utf-8-sig").splitlines()) == 3
+    place = manifest["place"]["name"]
+    held = [r for r in demo_archive.catalog_records() if r["place"] and r["place"]["name"] == place]
+    assert [r["source"]["caption_path"] for r in held] == [manifest["source"]["caption_path"]]
+    target = tmp_path / "bag"
+    result = demo_archive.invoke("export", "--format", "bagit", "--query", f"place:{place}", "--out", str(target))
+    assert result.exit_code == 0, result.output
+    bag = bagit.Bag(str(target))
+    bag.validate()
+    assert (target / "bagit.txt").read_text("utf-8") == "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"
+    assert bag.version_info == (1, 0)
+    rows = list(csv.reader(io.StringIO((target / "data" / manifest["source"]["caption_path"]).read_text("utf-8-sig"))))
+    assert rows[0] == archived.decode("utf-8-sig").splitlines()[0].split(",")  # the header as dropped
+    assert [row[0] for row in rows[1:]] == [manifest["source"]["filename"]]
+    assert "Caption manifests cut to the rows of the records in this bag" in bag.info["Internal-Sender-Description"]
+    nothing = demo_archive.invoke(
+        "export", "--format", "bagit", "--query", "place:Uiju", "--out", str(tmp_path / "none")
+    )
+    assert (nothing.exit_code, nothing.stderr) == (
+        2,
+        "archive-ingest: error: 'place:Uiju' selects no records: no bag written\n",
+    )
+    assert not (tmp_path / "none").exists()
+    whole = tmp_path / "whole"
+    assert demo_archive.invoke("export", "--format", "bagit", "--out", str(whole)).exit_code == 0
+    assert (whole / "data" / manifest["source"]["caption_path"]).read_bytes() == archived  # bit for bit
+    assert bagit.Bag(str(whole)).info["Internal-Sender-Description"] == "Every record of the catalog."
+
+
 def test_a_flipped_bit_fails_validation(ingested_batch: IngestedBatch, tmp_path: Path) -> None:
     target = tmp_path / "bag"
     assert ingested_batch.home.invoke("export", "--format", "bagit", "--out", str(target)).exit_code == 0

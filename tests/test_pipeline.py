@@ -56,9 +56,7 @@ def test_originals_are_filed_bit_for_bit(ingested_batch: IngestedBatch) -> None:
     archive = ingested_batch.home.archive
     for key in ("stone", "hangul", "tiff", "manifest_image", "no_caption"):
         original = ingested_batch.originals[key]
-        record = ingested_batch.by_name(
-            ingested_batch.files[key].relative_to(ingested_batch.home.inbox).as_posix()
-        )
+        record = ingested_batch.by_name(ingested_batch.files[key].relative_to(ingested_batch.home.inbox).as_posix())
         assert record["file"]["sha256"] == sha256(original)
         assert record["id"] == sha256(original)[:16]
         assert record["file"]["path"].startswith(f"originals/{record['id'][:2]}/{record['id']}")
@@ -76,9 +74,7 @@ def test_inbox_keeps_only_what_was_not_filed(ingested_batch: IngestedBatch) -> N
 def test_problems_are_reported_one_line_each(ingested_batch: IngestedBatch) -> None:
     stderr = ingested_batch.result.stderr
     assert "warning: lonely.txt: caption with no image; left in the inbox\n" in stderr
-    assert (
-        "warning: captions.csv line 3: file '../../etc/passwd' is outside the inbox; row ignored\n" in stderr
-    )
+    assert "warning: captions.csv line 3: file '../../etc/passwd' is outside the inbox; row ignored\n" in stderr
 
 
 def test_headstone_exif_fields(ingested_batch: IngestedBatch) -> None:
@@ -413,7 +409,7 @@ def test_every_empty_file_is_quarantined_under_its_own_name(batch_copy: ArchiveH
 def test_waiting_rows_keep_the_manifests_encoding_and_line_endings(tmp_path: Path) -> None:
     home = new_home(tmp_path / "home", NO_OCR)
     make_scan(home.inbox / "scans" / "a.jpg", ["А"], font_px=20, margin=10)
-    rows = "File,Caption,Extra\r\na.jpg,Камень А,x\r\nb.jpg,\"Камень Б\r\nвторая строка\",y,z\r\n"
+    rows = 'File,Caption,Extra\r\na.jpg,Камень А,x\r\nb.jpg,"Камень Б\r\nвторая строка",y,z\r\n'
     (home.inbox / "scans" / "captions.csv").write_bytes(rows.encode("cp1251"))
     assert home.invoke("run").exit_code == 0
     waiting = 'File,Caption,Extra\r\nb.jpg,"Камень Б\nвторая строка",y,z\r\n'.encode("cp1251")

@@ -16,6 +16,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from archive_ingest import catalog as catalog_module
+from archive_ingest import cli as cli_module
 from archive_ingest import search_index
 from archive_ingest.catalog import AtomicJSONStorage, Catalog
 from archive_ingest.cli import cli
@@ -176,7 +177,7 @@ def test_records_of_a_readable_catalog_without_a_sidecar_are_kept(home: ArchiveH
     original = home.catalog_records()
     lost = sidecar_of(home, original[0]["id"])
     lost.unlink()
-    result = invoke(home, "catalog", "rebuild")
+    result = invoke(home, "catalog", "rebuild", "--force")  # the catalog is healthy
     assert result.exit_code == 0
     n = len(original)
     assert result.stderr == (
@@ -185,6 +186,65 @@ def test_records_of_a_readable_catalog_without_a_sidecar_are_kept(home: ArchiveH
     )
     assert by_id(home.catalog_records()) == by_id(original)
     assert json.loads(lost.read_text(encoding="utf-8")) == original[0]
+
+
+def test_a_healthy_catalog_is_rebuilt_only_with_force(home: ArchiveHome) -> None:
+    # Issue 13 item 13: a rebuild replaced a good catalog without a word.
+    before = home.catalog.read_bytes()
+    n = len(home.catalog_records())
+    result = invoke(home, "catalog", "rebuild")  # not on a terminal: nobody to ask
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"archive-ingest: error: {home.catalog}: the catalog is healthy ({n} records, every one readable); "
+        "a rebuild replaces it with one made from the record sidecars; pass --force to rebuild it anyway\n"
+    )
+    assert home.catalog.read_bytes() == before
+    assert not (home.archive / "catalog.json.bak.before-rebuild").exists()
+    result = invoke(home, "catalog", "rebuild", "--force")
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.endswith("the old catalog (readable) is kept as catalog.json.bak.before-rebuild\n")
+    assert (home.archive / "catalog.json.bak.before-rebuild").read_bytes() == before
+
+
+def test_on_a_terminal_a_rebuild_of_a_healthy_catalog_asks(home: ArchiveHome, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cli_module, "_on_a_terminal", lambda: True)
+    before = home.catalog.read_bytes()
+    n = len(home.catalog_records())
+    question = (
+        f"{home.catalog}: the catalog is healthy ({n} records, every one readable); "
+        "a rebuild replaces it with one made from the record sidecars\nRebuild it anyway? [y/N]: "
+    )
+    declined = CliRunner().invoke(cli, ["catalog", "rebuild", "--config", str(home.config)], input="\n")
+    assert declined.exit_code == 0
+    assert declined.stderr == f"{question}\ncatalog rebuild: nothing changed\n"
+    assert home.catalog.read_bytes() == before
+    accepted = CliRunner().invoke(cli, ["catalog", "rebuild", "--config", str(home.config)], input="y\n")
+    assert accepted.exit_code == 0
+    assert accepted.stderr.startswith(f"{question}y\nrebuilt {home.catalog}: {n} records")
+    assert (home.archive / "catalog.json.bak.before-rebuild").read_bytes() == before
+    # A catalog that needs the rebuild is rebuilt without a question.
+    home.catalog.write_bytes(b"")
+    result = CliRunner().invoke(cli, ["catalog", "rebuild", "--config", str(home.config)], input="")
+    assert result.exit_code == 0
+    assert result.stderr.startswith(f"rebuilt {home.catalog}: {n} records")
+
+
+def test_a_rebuild_never_overwrites_an_earlier_rebuilds_copy(home: ArchiveHome) -> None:
+    broken = home.catalog.read_bytes()[:100]
+    home.catalog.write_bytes(broken)
+    assert invoke(home, "catalog", "rebuild").exit_code == 0
+    first = home.catalog.read_bytes()
+    home.catalog.write_bytes(b"{not json")
+    result = invoke(home, "catalog", "rebuild")
+    assert result.exit_code == 0
+    assert result.stderr.endswith(
+        "is kept as catalog.json.bak.before-rebuild.1 (1 copy kept by an earlier rebuild stays as it was)\n"
+    )
+    assert (home.archive / "catalog.json.bak.before-rebuild").read_bytes() == broken
+    assert (home.archive / "catalog.json.bak.before-rebuild.1").read_bytes() == b"{not json"
+    assert invoke(home, "catalog", "rebuild", "--force").exit_code == 0
+    assert (home.archive / "catalog.json.bak.before-rebuild.2").read_bytes() == first
+    assert invoke(home, "verify").exit_code == 0  # the copies are the catalog's companions, not unexpected
 
 
 def test_rebuild_while_a_run_holds_the_lock_exits_3(home: ArchiveHome) -> None:

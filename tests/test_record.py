@@ -108,7 +108,11 @@ def full_record() -> Record:
         ],
         links=[Link(LinkType.DISTINCT_FROM, "0123456789abcdef")],
         derivatives=Derivatives(
-            "derivatives/6e/6ee92d55c62a3416.access.jpg", "derivatives/6e/6ee92d55c62a3416.thumb.jpg"
+            "derivatives/6e/6ee92d55c62a3416.access.jpg",
+            "derivatives/6e/6ee92d55c62a3416.thumb.jpg",
+            access_bytes=75213,
+            thumbnail_bytes=9120,
+            words_bytes=2381,
         ),
     )
 
@@ -135,7 +139,13 @@ def test_access_copy_bytes_stay_out_of_the_catalog_json() -> None:
     record.derivatives.access_jpeg = b"\xff\xd8 access"
     record.derivatives.thumbnail_jpeg = b"\xff\xd8 thumb"
     assert record.to_json() == full_record().to_json()
-    assert set(record.to_json()["derivatives"]) == {"access_path", "thumbnail_path"}
+    assert set(record.to_json()["derivatives"]) == {
+        "access_path",
+        "thumbnail_path",
+        "access_bytes",
+        "thumbnail_bytes",
+        "words_bytes",
+    }
 
 
 def test_record_from_before_access_copies_loads_with_none() -> None:
@@ -143,7 +153,13 @@ def test_record_from_before_access_copies_loads_with_none() -> None:
     del data["derivatives"]
     record = Record.from_json(data)
     assert record.derivatives == Derivatives()
-    assert record.to_json()["derivatives"] == {"access_path": None, "thumbnail_path": None}
+    assert record.to_json()["derivatives"] == {
+        "access_path": None,
+        "thumbnail_path": None,
+        "access_bytes": None,
+        "thumbnail_bytes": None,
+        "words_bytes": None,
+    }
 
 
 def test_enums_serialise_as_plain_strings() -> None:

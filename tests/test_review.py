@@ -198,13 +198,19 @@ def test_death_before_birth_is_refused(home: ArchiveHome) -> None:
 
 def test_history_shows_what_the_pipeline_read_and_what_changed(home: ArchiveHome) -> None:
     record_id = record_of(home, STONE)["id"]
-    invoke(home, "review", "edit", record_id, "--set", "place=Wonsan", "--by", "anna")
+    edit = ("--set", "place=Wonsan", "--set", "date=1978-05", "--set", "person.1.death_year=1950")
+    assert invoke(home, "review", "edit", record_id, *edit, "--by", "anna").exit_code == 0
+    assert invoke(home, "review", "edit", record_id, "--set", "place=함흥", "--by", "boris").exit_code == 0
     result = invoke(home, "show", record_id, "--history")
     assert result.exit_code == 0
-    assert "edit by anna [success] place: Pyongyang -> Wonsan" in result.stdout
-    assert "changed by people (value as the pipeline read it -> now):" in result.stdout
-    assert '    place: {"name": "Pyongyang", "name_ko": "평양"' in result.stdout
-    assert record_of(home, STONE)["place"]["name"] == "Wonsan"
+    assert "edit by anna [success] place: Pyongyang -> Wonsan\n" in result.stdout
+    assert "edit by boris [success] place: Wonsan -> Hamhung\n" in result.stdout
+    history, changed = result.stdout.split("  changed by people (value as the pipeline read it -> now):\n")
+    assert changed == (  # in words: a place by its name, a date by its value; never JSON
+        "    place: Pyongyang -> Hamhung\n    date: 2013-01-09 -> 1978-05\n    person.1.death_year: 1949 -> 1950\n"
+    )
+    assert "{" not in history.split("  history:\n")[1]
+    assert record_of(home, STONE)["place"]["name"] == "Hamhung"
 
 
 def test_status_is_searchable(home: ArchiveHome) -> None:
@@ -316,7 +322,7 @@ def test_interactive_loop_fed_by_stdin(home: ArchiveHome) -> None:
     assert result.exit_code == 0, result.output
     assert "-- 1 of 2" in result.stdout and "-- 2 of 2" in result.stdout
     assert f"{bare}: place: (none) -> Hamhung (cleared unknown_place)" in result.stderr
-    assert result.stderr.endswith("decided 2; 0 left in this queue\n")
+    assert result.stderr.endswith("decided 2, edited 1; 0 left in this queue\n")
     assert record_of(home, BARE)["review"] == {
         "status": "accepted",
         "by": "anna",
@@ -330,7 +336,7 @@ def test_interactive_loop_fed_by_stdin(home: ArchiveHome) -> None:
 def test_interactive_loop_skip_and_quit(home: ArchiveHome) -> None:
     result = invoke(home, "review", "next", input="s\nq\n")
     assert result.exit_code == 0
-    assert result.stderr.endswith("decided 0; 2 left in this queue\n")
+    assert result.stderr.endswith("decided 0, edited 0; 2 left in this queue\n")
     assert len(invoke(home, "review").stdout.splitlines()) == 2
 
 
@@ -368,7 +374,7 @@ def test_a_reviewers_years_rest_on_the_review_and_clear_the_flags(archive_home: 
     result = invoke(home, "review", "edit", record_id, "--set", "person.1.birth_year=1911", "--by", "anna")
     assert result.exit_code == 0, result.output
     assert result.stderr == (
-        f"{record_id}: person.1.birth_year: 1911 -> 1911 (cleared inscription_unread, years_unconfirmed)\n"
+        f"{record_id}: person.1.birth_year: 1911 confirmed (cleared inscription_unread, years_unconfirmed)\n"
     )
     [person] = record_of(home, "belov.jpg")["persons"]
     assert (person["source"], person["sources"]) == (
@@ -376,6 +382,10 @@ def test_a_reviewers_years_rest_on_the_review_and_clear_the_flags(archive_home: 
         {"name": "both", "years": "review", "rank": None},
     )
     assert [f["code"] for f in record_of(home, "belov.jpg")["flags"]] == ["no_date"]
+    before = home.catalog.read_bytes()
+    again = invoke(home, "review", "edit", record_id, "--set", "person.1.birth_year=1911", "--by", "anna")
+    assert (again.exit_code, again.stderr) == (0, f"{record_id}: person.1.birth_year: already 1911; nothing changed\n")
+    assert home.catalog.read_bytes() == before
 
 
 def test_other_edits_leave_the_years_source(archive_home: ArchiveHome) -> None:
@@ -400,12 +410,14 @@ def test_a_person_added_by_review_rests_on_the_review(archive_home: ArchiveHome)
     )
     assert result.exit_code == 0, result.output
     added = record_of(home, "belov.jpg")["persons"][1]
-    assert (added["name"], added["death_year"], added["source"], added["sources"]) == (
+    assert (added["name"], added["name_latin"], added["death_year"], added["source"], added["sources"]) == (
         "БЕЛОВА АННА",
+        "Belova Anna",  # as the pipeline romanises a name (text/names.latin_form)
         1947,
         "review",
         {"name": "review", "years": "review", "rank": None},
     )
+    assert f"{record_id}: person.2.name_latin: (none) -> Belova Anna\n" in result.stderr
 
 
 def test_show_prints_the_per_field_sources(archive_home: ArchiveHome) -> None:
@@ -418,3 +430,155 @@ def test_show_prints_the_per_field_sources(archive_home: ArchiveHome) -> None:
     )
     detail = "Semyon Markovich Belov: birth year 1911 and death year 1946 rest on the caption alone"
     assert f"flag years_unconfirmed: {detail}" in result.stdout
+
+
+# -- issue 13, item 9: review details ------------------------------------------------------
+
+
+def test_queue_on_a_terminal_is_a_table_like_search(home: ArchiveHome, monkeypatch: pytest.MonkeyPatch) -> None:
+    # rich takes TTY_COMPATIBLE=1 for a terminal; TERM=dumb keeps escape codes out of the text
+    # (and is 80 columns unless both COLUMNS and LINES are set).
+    for name, value in (("TTY_COMPATIBLE", "1"), ("TERM", "dumb"), ("COLUMNS", "200"), ("LINES", "50")):
+        monkeypatch.setenv(name, value)
+    result = invoke(home, "review")
+    assert result.exit_code == 0
+    lines = [line.rstrip() for line in result.stdout.splitlines()]
+    assert "\t" not in result.stdout
+    assert lines[0].split() == ["id", "ingested", "kind", "file", "flags"]
+    bare = record_of(home, BARE)
+    assert lines[1].split()[:4] == [bare["id"], bare["source"]["ingested_at"], bare["kind"], BARE]
+    assert lines[1].endswith("no_caption: no caption sidecar or manifest row for this file")
+    flags_column = lines[1].index("no_caption")
+    assert lines[2] == " " * flags_column + "no_date: no date in the manifest, the caption or EXIF"  # one flag a line
+    assert result.stderr == "2 waiting for review\n"
+
+
+def test_interactive_loop_ends_well_at_the_end_of_its_input(home: ArchiveHome) -> None:
+    result = invoke(home, "review", "next", "--by", "anna", input="e\nplace=Hamhung\ns\n")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.endswith("end of input\ndecided 0, edited 1; 2 left in this queue\n")
+    assert record_of(home, BARE)["place"]["name"] == "Hamhung"  # what was done is kept
+    cut_short = invoke(home, "review", "next", input="a\n")  # the input ends at the note's prompt
+    assert cut_short.exit_code == 0, cut_short.output
+    assert cut_short.stderr.endswith("end of input\ndecided 0, edited 0; 2 left in this queue\n")
+    assert record_of(home, BARE)["review"]["status"] == "pending"
+
+
+def test_an_edit_that_changes_nothing_records_nothing(home: ArchiveHome) -> None:
+    stone = record_of(home, STONE)
+    before = home.catalog.read_bytes()
+    result = invoke(home, "review", "edit", stone["id"], "--set", "place=평양", "--set", f"caption={stone['caption']}")
+    assert result.exit_code == 0, result.output
+    assert result.stderr == (
+        f"{stone['id']}: place: already Pyongyang; nothing changed\n"
+        f"{stone['id']}: caption: already {stone['caption']}; nothing changed\n"
+    )
+    assert home.catalog.read_bytes() == before  # no event, no write
+    twice = invoke(home, "review", "edit", stone["id"], "--set", "place=Wonsan", "--set", "place=Wonsan")
+    assert twice.stderr == (
+        f"{stone['id']}: place: Pyongyang -> Wonsan\n{stone['id']}: place: already Wonsan; nothing changed\n"
+    )
+    assert [e["detail"] for e in record_of(home, STONE)["events"] if e["type"] == "edit"] == [
+        "place: Pyongyang -> Wonsan"
+    ]
+
+
+def test_an_empty_value_clears_the_field(home: ArchiveHome) -> None:
+    stone = record_of(home, STONE)
+    assert (stone["review"]["status"], stone["flags"]) == ("not_needed", [])
+    result = invoke(home, "review", "edit", stone["id"], "--set", "date=", "--set", "place=", "--set", "caption=")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [
+        f"{stone['id']}: date: 2013-01-09 -> (none) (raised no_date)",
+        f"{stone['id']}: place: Pyongyang -> (none) (raised unknown_place)",
+        f"{stone['id']}: caption: Могила Тён Ивана, Пхеньян. -> (none) (raised no_caption)",
+    ]
+    cleared = record_of(home, STONE)
+    assert (cleared["date"], cleared["place"], cleared["caption"]) == (None, None, None)
+    assert cleared["review"]["status"] == "pending"  # flagged now, so it waits for review
+    [person] = cleared["persons"]
+    years = invoke(home, "review", "edit", stone["id"], "--set", "person.1.death_year=")
+    assert years.exit_code == 0, years.output
+    assert years.stderr.startswith(f"{stone['id']}: person.1.death_year: {person['death_year']} -> (none)")
+    assert record_of(home, STONE)["persons"][0]["death_year"] is None
+
+
+@pytest.mark.parametrize(
+    ("assignment", "message"),
+    [
+        ("kind=", "kind: every record has a kind: one of headstone, monument, ceremony, photo"),
+        ("credit=", "credit: every record is credited; give the credit line"),
+        ("person.1.name=", "person.1.name: a person needs a name (to remove the person: --remove person.N)"),
+    ],
+)
+def test_fields_that_cannot_be_empty_are_refused_empty(home: ArchiveHome, assignment: str, message: str) -> None:
+    before = home.catalog.read_bytes()
+    result = invoke(home, "review", "edit", record_of(home, STONE)["id"], "--set", assignment)
+    assert (result.exit_code, result.stderr) == (2, f"archive-ingest: error: {message}\n")
+    assert home.catalog.read_bytes() == before
+
+
+def test_a_person_can_be_removed(archive_home: ArchiveHome) -> None:
+    home, record_id = unconfirmed_home(archive_home)
+    result = invoke(
+        home, "review", "edit", record_id, "--set", "person.2.name=БЕЛОВА АННА", "--remove", "person.1", "--by", "anna"
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [
+        f"{record_id}: person.2.name: (none) -> БЕЛОВА АННА",
+        f"{record_id}: person.2.name_latin: (none) -> Belova Anna",
+        f"{record_id}: person.1: removed Semyon Markovich Belov 1911-1946 (cleared years_unconfirmed)",
+    ]
+    record = record_of(home, "belov.jpg")
+    assert [p["name"] for p in record["persons"]] == ["БЕЛОВА АННА"]
+    removal = record["events"][-1]
+    assert (removal["type"], removal["agent"], removal["field"], removal["new"]) == ("edit", "anna", "person.1", None)
+    assert (removal["old"]["name"], removal["old"]["birth_year"], removal["old"]["source"]) == (
+        "Semyon Markovich Belov",
+        1911,
+        "caption+ocr",
+    )
+    history = invoke(home, "show", record_id, "--history").stdout
+    assert history.endswith(  # the added person is person 1 now
+        "  changed by people (value as the pipeline read it -> now):\n"
+        "    person.1.name: (none) -> БЕЛОВА АННА\n"
+        "    person.1.name_latin: (none) -> Belova Anna\n"
+        "    person.1: removed Semyon Markovich Belov 1911-1946\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (("--remove", "person.2"), "--remove person.2: the record has 1 person(s)"),
+        (
+            ("--remove", "place"),
+            "--remove place: only a person can be removed (person.N); to clear a field, --set FIELD=",
+        ),
+        (
+            ("--remove", "person.1", "--set", "person.1.rank=рядовой"),
+            "person.1.rank: person.1 is removed by this edit; set no field of it",
+        ),
+        (("--remove", "person.1", "--set", "place=Atlantis"), "place: 'Atlantis' is not in the gazetteer"),
+        (("--set", "person.2.death_year=1947"), "person.2: a person needs a name (--set person.2.name=...)"),
+    ],
+)
+def test_bad_removals_exit_2_and_change_nothing(home: ArchiveHome, edit: tuple[str, ...], message: str) -> None:
+    before = home.catalog.read_bytes()
+    result = invoke(home, "review", "edit", record_of(home, BARE)["id"], *edit)
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"archive-ingest: error: {message}")
+    assert home.catalog.read_bytes() == before
+
+
+def test_a_new_name_gets_its_latin_form_unless_one_was_chosen(home: ArchiveHome) -> None:
+    record_id = record_of(home, BARE)["id"]
+    assert record_of(home, BARE)["persons"][0]["name_latin"] == "Kim Shura"
+    result = invoke(home, "review", "edit", record_id, "--set", "person.1.name=КИМ ШУРИК")
+    assert result.stderr.splitlines()[:2] == [
+        f"{record_id}: person.1.name: КИМ ШУРА -> КИМ ШУРИК",
+        f"{record_id}: person.1.name_latin: Kim Shura -> Kim Shurik",
+    ]
+    invoke(home, "review", "edit", record_id, "--set", "person.1.name_latin=Kim Alexandr")
+    invoke(home, "review", "edit", record_id, "--set", "person.1.name=КИМ АЛЕКСАНДР")
+    assert record_of(home, BARE)["persons"][0]["name_latin"] == "Kim Alexandr"  # a reviewer's choice stays

@@ -451,6 +451,7 @@ def test_in_memory_index_answers_the_same() -> None:
         ("place:Hamhung", ["IMG_0002.jpeg"]),
         ("credit:koryo", ["IMG_0002.jpeg"]),
         ("flag:corrupt kind:quarantined", ["bomb.png", "broken.jpg", "empty.jpg", "notes.jpg"]),
+        ('person:"Ivan Tyon"', ["DSC_0001.jpg"]),  # a name's words in any order, quoted too
     ],
 )
 def test_on_the_ingested_batch(ingested_batch: IngestedBatch, query: str, expected: list[str]) -> None:
@@ -525,3 +526,91 @@ def test_search_refuses_a_truncated_catalog(batch_copy: ArchiveHome) -> None:
     assert result.exit_code == 1
     assert result.stderr.startswith(f"archive-ingest: error: {batch_copy.catalog}: the catalog is not valid JSON: ")
     assert "archive-ingest catalog rebuild" in result.stderr
+
+
+# -- the arguments: words without quotes, words starting with a dash, bad values ------------
+
+
+def batch_files(batch: IngestedBatch, *args: str) -> list[str]:
+    result = batch.home.invoke("search", *args)
+    assert result.exit_code == 0, result.stderr
+    return [record["source"]["filename"] for record in json.loads(result.stdout)]
+
+
+def test_several_words_need_no_quotes_and_any_may_start_with_a_dash(ingested_batch: IngestedBatch) -> None:
+    assert batch_files(ingested_batch, "Тён", "Иван", "--json") == ["DSC_0001.jpg"]
+    assert batch_files(ingested_batch, "--json", "Tyon", "Chongjin") == ["DSC_0001.jpg"]  # options anywhere
+    headstones = [r for r in ingested_batch.records if r["kind"] == "headstone"]  # catalog order
+    not_duplicate = [r["source"]["filename"] for r in headstones if "duplicate" not in {f["code"] for f in r["flags"]}]
+    assert "DSC_0001.jpg" not in not_duplicate and len(not_duplicate) == len(headstones) - 1
+    assert batch_files(ingested_batch, "-flag:duplicate kind:headstone", "--json") == not_duplicate
+    assert batch_files(ingested_batch, "-flag:duplicate", "kind:headstone", "--json") == not_duplicate
+    assert batch_files(ingested_batch, "-Тён", "kind:headstone", "--json") == not_duplicate
+    assert batch_files(ingested_batch, "--limit=1", "-Тён", "--json", "kind:headstone") == not_duplicate[:1]
+    assert batch_files(ingested_batch, "--json", "--", "kind:headstone", "-Тён") == not_duplicate
+    assert batch_files(ingested_batch, '-"Тён Иван"', "kind:headstone", "--json") == not_duplicate
+
+
+def test_an_unknown_double_dash_option_is_still_an_option_error(ingested_batch: IngestedBatch) -> None:
+    result = ingested_batch.home.invoke("search", "Tyon", "--jsn")
+    assert result.exit_code == 2
+    assert "Error: No such option '--jsn'. (Did you mean one of: '--csv', '--json'?)" in result.stderr
+    result = ingested_batch.home.invoke("search", "Tyon", "--limit")
+    assert result.exit_code == 2
+    assert "Error: Option '--limit' requires an argument." in result.stderr
+    result = ingested_batch.home.invoke("search", "-h")
+    assert result.exit_code == 0
+    assert "search [OPTIONS] QUERY...\n" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("taken:1978-13", "taken:1978-13: there is no month 13 (months run 01..12)"),
+        ("taken:2013-02-30", "taken:2013-02-30: 2013-02 has no day 30 (01..28)"),
+        ("taken:2012-02-29 Tyon", None),  # a leap day is a day
+        (
+            "place:Atlantis",
+            "place:Atlantis: not a place in the gazetteer (its places: "
+            + ", ".join(site.name for site in GAZETTEER.sites)
+            + ")",
+        ),
+        ("place:Chongjn", "place:Chongjn: not a place in the gazetteer (did you mean Chongjin?)"),
+        ("place:Хамхин", "place:Хамхин: not a place in the gazetteer (did you mean Hamhung (Хамхын)?)"),
+        ("place:평얀", "place:평얀: not a place in the gazetteer (did you mean Pyongyang (평양)?)"),
+        ('place:"North Hamgyong"', None),  # a province's words: no site, but a place
+        ("", "an empty query: give words or fields, e.g. Tyon or place:Chongjin"),
+        ("  ", "an empty query: give words or fields, e.g. Tyon or place:Chongjin"),
+        (":", "nothing to search for in ':': give words or fields, e.g. Tyon or place:Chongjin"),
+        ("-", "nothing to search for in '-': give words or fields, e.g. Tyon or place:Chongjin"),
+        ('""', "nothing to search for in '\"\"': give words or fields, e.g. Tyon or place:Chongjin"),
+    ],
+)
+def test_a_query_that_can_find_nothing_is_an_error(
+    ingested_batch: IngestedBatch, query: str, message: str | None
+) -> None:
+    # Not "0 records" (a bad date, an unknown place), nor every record (a query of nothing).
+    result = ingested_batch.home.invoke("search", query, "--count")
+    if message is None:
+        assert result.exit_code == 0, result.stderr
+        return
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == f"archive-ingest: error: bad query: {message} {FIELDS}\n"
+
+
+def test_csv_takes_a_bom_as_export_does(ingested_batch: IngestedBatch) -> None:
+    plain = ingested_batch.home.invoke("search", "Тён", "--csv")
+    with_bom = ingested_batch.home.invoke("search", "Тён", "--csv", "--bom")
+    assert plain.exit_code == with_bom.exit_code == 0
+    assert plain.stdout_bytes.startswith(b"id,kind,place,date,file,")
+    assert with_bom.stdout_bytes == b"\xef\xbb\xbf" + plain.stdout_bytes
+    alone = ingested_batch.home.invoke("search", "Тён", "--bom")
+    assert alone.exit_code == 2
+    assert "Error: --bom goes with --csv (a byte order mark for spreadsheets)" in alone.stderr
+
+
+def test_an_empty_query_is_refused_by_the_library_too() -> None:
+    with pytest.raises(QueryError, match="an empty query"):
+        parse("")
+    with pytest.raises(QueryError, match="nothing to search for in '- :'"):
+        parse("- :")

@@ -75,6 +75,10 @@ __all__ = [
     "writer",
 ]
 
+#: How many candidates an ambiguous id prefix lists (a one-digit prefix of a large archive
+#: matches thousands: the first few say enough).
+AMBIGUOUS_SHOWN = 5
+
 
 class Catalog:
     """Records by id, on a TinyDB file (or in memory when `path` is None, for tests)."""
@@ -193,23 +197,43 @@ class Catalog:
         return doc if isinstance(doc, dict) else None
 
     def require(self, record_id: str) -> Record:
-        """The record with `record_id`, or a unique id prefix of it.
+        """The record a user named: its id, or a unique prefix of it, in any case.
+
+        Every command that takes an id (`show`, `review show|accept|reject|edit|merge|
+        distinct`) resolves it here, so they all accept and refuse the same ids.
 
         Raises:
-            RecordNotFound: no record, or the prefix is ambiguous.
+            RecordNotFound: an empty id; no record; a prefix of several records (the
+                message lists them, as git does, so the user can pick one).
         """
-        record = self.get(record_id)
-        if record is not None:
-            return record
-        matches = [rid for rid in self._index() if rid.startswith(record_id)] if record_id else []
+        wanted = record_id.strip().lower()  # ids are lower-case hex; `6EE92D` is a fine prefix
+        if not wanted:
+            raise RecordNotFound(f"an empty record id ({record_id!r}): give a record's id or its first digits")
+        for exact in dict.fromkeys((wanted, record_id)):
+            record = self.get(exact)
+            if record is not None:
+                return record
+        matches = sorted(rid for rid in self._index() if rid.lower().startswith(wanted))
         if len(matches) == 1:
             found = self.get(matches[0])
             assert found is not None
             return found
-        where = self.path or "the catalog"
         if len(matches) > 1:
-            raise RecordNotFound(f"{record_id}: ambiguous id prefix ({len(matches)} records) in {where}")
-        raise RecordNotFound(f"{record_id}: no such record in {where}")
+            shown = ", ".join(self._describe(rid) for rid in matches[:AMBIGUOUS_SHOWN])
+            more = f", and {len(matches) - AMBIGUOUS_SHOWN} more" if len(matches) > AMBIGUOUS_SHOWN else ""
+            raise RecordNotFound(
+                f"short id {record_id} is ambiguous, {len(matches)} records: {shown}{more}; give more of the id"
+            )
+        if not all(ch in "0123456789abcdef" for ch in wanted):
+            raise RecordNotFound(
+                f"{record_id}: not a record id (an id is 16 hex digits, 0-9 and a-f, or its first few)"
+            )
+        raise RecordNotFound(f"{record_id}: no such record in {self.path or 'the catalog'}")
+
+    def _describe(self, record_id: str) -> str:
+        """`id kind filename`: enough to tell records apart in a list of candidates."""
+        record = self.get(record_id)
+        return f"{record_id} {record.kind} {record.source.filename}" if record is not None else record_id
 
     def all(self) -> list[Record]:
         """Every record, in ingestion order."""

@@ -11,7 +11,8 @@ and keeps a copy of it as `catalog.json.bak`, shifting older copies to `.bak.1` 
 (three in all: enough to step back over the last runs, small enough to need no setting);
 a catalog that does not parse is refused, never read as empty and overwritten.
 
-Also here: `atomic_write` (any whole file, temp file, fsync, rename) and
+Also here: `atomic_write` (any whole file, temp file, fsync, rename; created with the
+user's umask by `temp_files.create_temp`, like every file of the archive) and
 `is_catalog_companion` (which files beside the catalog belong to it). No TinyDB here.
 """
 
@@ -19,13 +20,13 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
 from .catalog_storage import _fsync_dir, parse_catalog_bytes
 from .errors import CatalogError
 from .record import Record
+from .temp_files import create_temp
 
 #: How many backups a run keeps: `catalog.json.bak` (the newest), `.bak.1`, `.bak.2`.
 BACKUP_COUNT = 3
@@ -63,8 +64,9 @@ def write_sidecars(sidecar_dir: Path, records: Iterable[Record]) -> None:
 
 
 def atomic_write(target: Path, pieces: Iterable[bytes], sync_dir: bool = True) -> None:
-    """Write `pieces` to a temp file beside `target`, fsync it and rename it over `target`."""
-    handle, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    """Write `pieces` to a temp file beside `target`, fsync it and rename it over `target`
+    (mode 0666 less the umask, see `temp_files.py`)."""
+    handle, temp_name = create_temp(target.parent, f".{target.name}.", ".tmp")
     try:
         with os.fdopen(handle, "wb") as temp:
             for piece in pieces:
@@ -117,7 +119,7 @@ def back_up(catalog_path: Path, count: int = BACKUP_COUNT) -> Path | None:
     except OSError:
         pass
     parse_catalog_bytes(catalog_path, raw)
-    handle, temp_name = tempfile.mkstemp(prefix=f".{newest.name}.", suffix=".tmp", dir=catalog_path.parent)
+    handle, temp_name = create_temp(catalog_path.parent, f".{newest.name}.", ".tmp")
     try:
         with os.fdopen(handle, "wb") as temp:
             temp.write(raw)

@@ -5,8 +5,9 @@ on top of TinyDB) and this one (the `Storage` under it).
 
 TinyDB's own JSONStorage rewrites the file in place, so a crash mid-write leaves half a
 catalog, and it escapes every Cyrillic and Hangul letter. `AtomicJSONStorage` writes a
-temporary file in the same folder, fsyncs it and renames it over the old one, so readers
-always see either the previous or the next committed state, never a torn file. Writes can
+temporary file in the same folder (with the user's umask, as `temp_files.py` makes every
+file), fsyncs it and renames it over the old one, so readers always see either the
+previous or the next committed state, never a torn file. Writes can
 be deferred so a batch of records costs one rewrite instead of one per record.
 
 The JSON codec is orjson: faster than the json module both ways, with the same compact
@@ -21,7 +22,6 @@ A catalog file that is empty, not JSON or not a JSON object is refused
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -32,6 +32,7 @@ import orjson
 from tinydb.storages import Storage
 
 from .errors import CatalogError
+from .temp_files import create_temp
 
 TABLE = "records"
 
@@ -104,7 +105,7 @@ class AtomicJSONStorage(Storage):
         """Write `pieces` (bytes, or (offset, length) stretches of the file `source`) to a
         temp file, fsync it and rename it over the catalog."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temp_name = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
+        handle, temp_name = create_temp(self.path.parent, f".{self.path.name}.", ".tmp")
         try:
             with os.fdopen(handle, "wb") as temp:
                 for piece in pieces:

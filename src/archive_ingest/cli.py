@@ -255,8 +255,46 @@ def show(
     print_record(record, settings, history)
 
 
-@cli.command()
-@click.argument("query")
+class QueryCommand(click.Command):
+    """A command whose arguments are the words of a query, any of which may start with `-`.
+
+    Click reads every `-x` as an option, so `search -Тён` and `search -flag:duplicate`
+    failed. Here an argument is an option only when it is one of the command's own
+    (`--json`, `--limit 5`, `--limit=5`, `-h`); `--` ends the options; an unknown
+    `--word` stays click's error ("No such option", with a suggestion: most likely a
+    mistyped option, and no query word starts with two dashes). Every other argument,
+    `-Тён` and `-"a phrase"` included, is a word of the query.
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        takes_value: dict[str, bool] = {}
+        for param in self.get_params(ctx):
+            if isinstance(param, click.Option):
+                for name in (*param.opts, *param.secondary_opts):
+                    takes_value[name] = not param.is_flag and not param.count
+        options: list[str] = []
+        words: list[str] = []
+        pending = iter(args)
+        for arg in pending:
+            name = arg.split("=", 1)[0] if arg.startswith("--") else arg
+            if arg == "--":
+                words.extend(pending)
+            elif name in takes_value:
+                options.append(arg)
+                if takes_value[name] and "=" not in arg:
+                    value = next(pending, None)
+                    if value is None:  # `--limit` last: click says it needs a value
+                        return super().parse_args(ctx, options)
+                    options.append(value)
+            elif arg.startswith("--") and len(arg) > 2:
+                options.append(arg)  # an unknown option: click names it and suggests the nearest
+            else:
+                words.append(arg)
+        return super().parse_args(ctx, [*options, "--", *words])
+
+
+@cli.command(cls=QueryCommand)
+@click.argument("query", nargs=-1, required=True)
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="Show at most N records (the best).")
 @click.option(
     "--sort",
@@ -266,14 +304,16 @@ def show(
     help="Order: best match first; photo date, oldest first; first person's Latin name.",
 )
 @click.option("--csv", "as_csv", is_flag=True, help="Print a CSV table (one row per record) instead.")
+@click.option("--bom", is_flag=True, help="With --csv: start with a UTF-8 byte order mark (for Excel).")
 @click.option("--count", "count_only", is_flag=True, help="Print only how many records match.")
 @output_options
 @config_options
 def search(
-    query: str,
+    query: tuple[str, ...],
     limit: int | None,
     sort: str,
     as_csv: bool,
+    bom: bool,
     count_only: bool,
     as_json: bool,
     config_path: Path | None,
@@ -290,6 +330,12 @@ def search(
     "quoted words" must follow each other; -word leaves records out.
 
     \b
+    The query is one argument or several (search Tyon Ivan), joined by
+    spaces. A word may start with - (search -flag:duplicate kind:headstone):
+    only this command's own options below (and -h) are read as options;
+    after -- everything is the query.
+
+    \b
     Fields (a year, or a range such as 1945..1950, ..1945, 1950..):
       place:Chongjin      person:"Han Yang Hui"   credit:embassy
       born:1898  died:1945..1950  year:1945 (any year)  taken:1978 (EXIF)
@@ -299,18 +345,23 @@ def search(
     Hits come best first: records matched without OCR tolerance, then by
     where the words matched (place, name, caption, inscription, file name).
     The last column says why each matched; --json prints the records (the
-    record contract) and --csv a table. A bad query exits 2.
+    record contract) and --csv a table. A bad query exits 2: an unknown
+    field, a bad year or date, a place the gazetteer does not know (with
+    the nearest names), or a query with nothing to search for.
 
     Example:
 
     \b
-        archive-ingest search "Tyon died:1949"
-        archive-ingest search "place:Rason kind:headstone -flag:duplicate" --sort date
+        archive-ingest search Tyon died:1949
+        archive-ingest search -flag:duplicate kind:headstone place:Pyongyang --sort date
         archive-ingest search 'person:"Kim Shura"' --json
-        archive-ingest search "status:pending" --count
+        archive-ingest search лейтенант --csv --bom > lieutenants.csv
+        archive-ingest search status:pending --count
     """
     if sum((as_json, as_csv, count_only)) > 1:
         raise click.UsageError("choose one of --json, --csv and --count")
+    if bom and not as_csv:
+        raise click.UsageError("--bom goes with --csv (a byte order mark for spreadsheets)")
     from .search import search_catalog
     from .text.places import Gazetteer
 
@@ -318,7 +369,13 @@ def search(
     with errors():
         gazetteer = Gazetteer.load(settings.places.gazetteer)
         result = search_catalog(  # listings show no events: only --json reads them
-            settings.paths.catalog, query, gazetteer, sort=sort, limit=limit, count_only=count_only, events=as_json
+            settings.paths.catalog,
+            " ".join(query),
+            gazetteer,
+            sort=sort,
+            limit=limit,
+            count_only=count_only,
+            events=as_json,
         )
     if count_only:
         click.echo(str(result.total))
@@ -326,7 +383,7 @@ def search(
     if as_json:
         print_json([hit.record.to_json() for hit in result.hits])
     elif as_csv:
-        _print_csv(result.hits)
+        _print_csv(result.hits, bom=bom)
     else:
         _print_hits(result.hits)
     shown, total = len(result.hits), result.total
@@ -356,11 +413,20 @@ def _print_hits(hits: list[Any]) -> None:
         click.echo("\t".join((*fields, _snippet(record))))
 
 
-def _print_csv(hits: list[Any]) -> None:
+def _print_csv(hits: list[Any], *, bom: bool) -> None:
+    import io
+
     from .exports.csv_rows import SEARCH_COLUMNS, write_csv
 
     reasons = {hit.record.id: hit.reasons for hit in hits}
-    write_csv(sys.stdout, [hit.record for hit in hits], SEARCH_COLUMNS, reasons=reasons)
+    # UTF-8 bytes whatever the locale, as `export --format csv` writes them.
+    sys.stdout.flush()
+    text = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8-sig" if bom else "utf-8", newline="", write_through=True)
+    try:
+        write_csv(text, [hit.record for hit in hits], SEARCH_COLUMNS, reasons=reasons)
+    finally:
+        text.flush()
+        text.detach()  # leave stdout open: it is click's
 
 
 def _place_name(record: Record) -> str:
@@ -463,7 +529,12 @@ def export(
 
 
 @cli.command()
-@click.option("--fast", is_flag=True, help="Check sizes only (no hashing): quick, catches truncation.")
+@click.option(
+    "--fast",
+    is_flag=True,
+    help="Compare each file's size with its record's instead of re-hashing (captions, being small, are "
+    "re-hashed): quick, catches truncation, not a flipped bit.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option(
     "--no-record",
@@ -474,8 +545,11 @@ def export(
 def verify(fast: bool, as_json: bool, no_record: bool, config_path: Path | None, archive_dir: Path | None) -> None:
     """Audit the archive: re-hash every file the catalog lists; report what is wrong.
 
-    Checks each record's original (sha256 and size), caption file, OCR words file and
-    record sidecar, and finds files under the archive that no record references. Every
+    Checks each record's original (sha256 and size), caption file, OCR words file, access
+    copy and thumbnail (size, and that they decode) and record sidecar, and finds files under
+    the archive that no record references. With --fast, a file whose record was filed
+    before sizes were recorded (access copies, thumbnails, OCR words) is only found, and a
+    note says how many. Every
     problem is listed (one line each: the path and what is wrong), then a summary; each
     record gets a "fixity check" event, unless --no-record. An archive you cannot write
     (a backup, a read-only mount, another user's) is checked without recording, after
@@ -497,6 +571,9 @@ def verify(fast: bool, as_json: bool, no_record: bool, config_path: Path | None,
         report = verify_archive(settings, fast=fast, record=not no_record)
         if report.not_recorded:
             click.echo(f"note: {report.not_recorded}", err=True)
+        unsized = report.unsized_note()
+        if unsized:
+            click.echo(f"note: {unsized}", err=True)
         if as_json:
             print_json(report.to_json())
         else:
@@ -519,27 +596,47 @@ def catalog() -> None:
 
 
 @catalog.command()
+@click.option("--force", is_flag=True, help="Rebuild a healthy catalog too, without asking.")
 @config_options
-def rebuild(config_path: Path | None, archive_dir: Path | None) -> None:
+def rebuild(force: bool, config_path: Path | None, archive_dir: Path | None) -> None:
     """Rebuild the catalog from the record sidecars (records/ab/<id>.json).
 
     Use it when the catalog is lost, truncated or corrupt. Every valid sidecar becomes a
     record; a bad one is reported and skipped; records of a still-readable old catalog
-    with no sidecar are kept. The old catalog file is kept as catalog.json.bak.before-rebuild.
+    with no sidecar are kept. A healthy catalog (it parses, every record readable) is
+    replaced only when you say so: on a terminal you are asked, else it needs --force
+    (exit 2 without). The old catalog file is kept as catalog.json.bak.before-rebuild, or,
+    when an earlier rebuild kept one, as catalog.json.bak.before-rebuild.1, .2, ...: none
+    is overwritten.
 
     Example:
 
     \b
         archive-ingest catalog rebuild --archive /srv/archive
+        archive-ingest catalog rebuild --force
     """
+    from .rebuild import healthy_line, healthy_records
     from .rebuild import rebuild as rebuild_catalog
 
     settings = settings_from(config_path, archive_dir)
     with errors():
-        report = rebuild_catalog(settings)
+        if not force and _on_a_terminal():
+            records = healthy_records(settings.paths.catalog)
+            if records is not None:
+                click.echo(healthy_line(settings.paths.catalog, records), err=True)
+                if not click.confirm("Rebuild it anyway?", default=False, err=True):
+                    click.echo("catalog rebuild: nothing changed", err=True)
+                    return
+                force = True
+        report = rebuild_catalog(settings, force=force)
     for bad in report.bad:
         click.echo(f"warning: {bad.line()}", err=True)
     click.echo(report.summary(), err=True)
+
+
+def _on_a_terminal() -> bool:
+    """Whether a question can be asked: standard input and error are a terminal."""
+    return sys.stdin.isatty() and sys.stderr.isatty()
 
 
 cli.add_command(review)

@@ -6,6 +6,7 @@ Used by `cli.py` and `cli_review.py`; nothing here decides anything about record
 from __future__ import annotations
 
 import json
+import textwrap
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,7 +17,8 @@ from rich.console import Console
 
 from .config import Settings, load_settings
 from .errors import IngestError
-from .record import EventType, Record
+from .history import changes_by_people
+from .record import Person, Record
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -82,7 +84,13 @@ def print_json(value: Any) -> None:
     click.echo(json.dumps(value, ensure_ascii=False, indent=2))
 
 
+#: Where `print_record`'s values start: two spaces, an 18-character label, a space.
+_VALUE_COLUMN = 21
+
+
 def print_record(record: Record, settings: Settings, history: bool = False) -> None:
+    """`show`: the record's fields, people, flags and links; with `history`, every event and
+    what people changed of what the pipeline read (`old -> new`, in words)."""
     out = Console(highlight=False, soft_wrap=True)
     out.print(f"[bold]{record.id}[/bold]  {record.kind}  {record.source.filename}")
     rows = [
@@ -94,7 +102,7 @@ def print_record(record: Record, settings: Settings, history: bool = False) -> N
         ),
         ("sha256", record.file.sha256),
         ("caption", record.caption or "-"),
-        ("inscription", (record.ocr.text or "-").replace("\n", " / ")),
+        ("inscription", record.ocr.text or "-"),
         ("ocr confidence", f"{record.ocr.confidence}" if record.ocr.confidence is not None else "-"),
         ("place", f"{record.place.name} ({record.place.source})" if record.place else "-"),
         ("date", f"{record.date.value} ({record.date.source})" if record.date else "-"),
@@ -104,23 +112,70 @@ def print_record(record: Record, settings: Settings, history: bool = False) -> N
         ("credit", record.provenance.credit if record.provenance else "-"),
         ("review", record.review.status),
     ]
+    wrap_at = out.width if out.is_terminal else None
     for label, value in rows:
-        out.print(f"  {label:<18} {value}", markup=False)
+        for line in aligned(label, value, wrap_at):
+            out.print(line, markup=False)
+    print_people(out, record)
     for flag in record.flags:
         out.print(f"  flag {flag.code}: {flag.detail}", markup=False)
-    for link in record.links:
-        out.print(f"  link {link.type}: {link.id}", markup=False)
+    print_links(out, record)
     if not history:
         out.print(f"  {len(record.events)} events (--history lists them)", markup=False)
         return
     out.print("  history:")
     for event in record.events:
-        out.print(f"    {event.at} {event.type} by {event.agent} [{event.outcome}] {event.detail}", markup=False)
-    first_values: dict[str, Any] = {}
-    for event in record.events:
-        if event.type == EventType.EDIT and event.field is not None:
-            first_values.setdefault(event.field, event.old)
-    if first_values:
+        detail = " / ".join(event.detail.splitlines())
+        out.print(f"    {event.at} {event.type} by {event.agent} [{event.outcome}] {detail}", markup=False)
+    changed = changes_by_people(record.events)
+    if changed:
         out.print("  changed by people (value as the pipeline read it -> now):")
-        for name, original in first_values.items():
-            out.print(f"    {name}: {json.dumps(original, ensure_ascii=False)}", markup=False)
+        for change in changed:
+            out.print(f"    {change.describe()}", markup=False)
+
+
+def aligned(label: str, value: str, wrap_at: int | None = None) -> list[str]:
+    """`  label              value`, each further line of the value indented under the value.
+
+    `wrap_at` (a terminal's width) also wraps long lines at spaces; piped output is not
+    wrapped, so a line holds a whole line of the value for grep.
+    """
+    lines = value.splitlines() or [""]
+    if wrap_at is not None and wrap_at - _VALUE_COLUMN >= 20:
+        width = wrap_at - _VALUE_COLUMN
+        lines = [part for line in lines for part in textwrap.wrap(line, width, break_long_words=False) or [""]]
+    first = f"  {label:<{_VALUE_COLUMN - 3}} {lines[0]}"
+    return [first, *(" " * _VALUE_COLUMN + line for line in lines[1:])]
+
+
+def person_line(number: int, person: Person) -> str:
+    """`person.1: ТЁН ИВАН (Tyon Ivan) 1884-1949, лейтенант [caption+ocr; name both, years both]`:
+    the name as written, its Latin form, life span or dates, rank, and where each came from
+    (the entry's `source`, then the per-field `sources`)."""
+    text = f"person.{number}: {person.name}"
+    if person.name_latin and person.name_latin != person.name:
+        text += f" ({person.name_latin})"
+    if person.birth_date or person.death_date:
+        born, died = person.birth_date or person.birth_year or "?", person.death_date or person.death_year or "?"
+        text += f" {born} – {died}"
+    elif person.has_years:
+        text += f" {person.life_span()}"
+    if person.rank:
+        text += f", {person.rank}"
+    sources = person.sources.describe()
+    return f"{text} [{person.source}{'; ' + sources if sources else ''}]"
+
+
+def print_people(out: Console, record: Record) -> None:
+    """The record's people, one `person_line` each (the numbers `review edit` takes): the
+    same lines in `show` and `review show`."""
+    for number, person in enumerate(record.persons, start=1):
+        out.print(f"  {person_line(number, person)}", markup=False)
+    if not record.persons:
+        out.print("  persons: none named", markup=False)
+
+
+def print_links(out: Console, record: Record) -> None:
+    """`  link merged_into: ID`, one line per link, in `show` and `review show`."""
+    for link in record.links:
+        out.print(f"  link {link.type}: {link.id}", markup=False)

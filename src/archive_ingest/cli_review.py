@@ -13,13 +13,22 @@ from typing import Any, TypeVar
 import click
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from . import catalog as catalog_module
-from .cli_common import config_options, errors, output_options, print_json, settings_from
+from .cli_common import (
+    config_options,
+    errors,
+    output_options,
+    print_json,
+    print_links,
+    print_people,
+    settings_from,
+)
 from .config import Settings
 from .errors import IngestError
 from .record import FlagCode, Record
-from .review import EDITABLE, FLAG_HELP, Reviewer, login_name, queue
+from .review import EDITABLE, FLAG_HELP, EditResult, Reviewer, login_name, queue
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -36,9 +45,26 @@ def _reviewer(settings: Settings, by: str) -> Reviewer:
     return Reviewer(settings, by)
 
 
-def _queue_line(record: Record) -> str:
-    reasons = "; ".join(f"{flag.code}: {flag.detail}" for flag in record.flags)
-    return "\t".join((record.id, record.source.ingested_at or "", record.kind, record.source.filename, reasons))
+def _print_queue(waiting: list[Record]) -> None:
+    """A table on a terminal (as `search` prints); piped, one tab-separated line per record:
+    id, ingested at, kind, file, and the flags as `code: detail` joined by `; `."""
+    out = Console(highlight=False)
+    if out.is_terminal:
+        table = Table(box=None)
+        for name in ("id", "ingested", "kind"):
+            table.add_column(name, no_wrap=True)
+        table.add_column("file")
+        table.add_column("flags")
+        for record in waiting:
+            reasons = "\n".join(f"{flag.code}: {flag.detail}" for flag in record.flags)
+            cells = (record.id, record.source.ingested_at or "", record.kind, record.source.filename, reasons)
+            table.add_row(*(Text(cell) for cell in cells))  # Text: a file name is never read as markup
+        out.print(table)
+        return
+    for record in waiting:
+        reasons = "; ".join(f"{flag.code}: {flag.detail}" for flag in record.flags)
+        fields = (record.id, record.source.ingested_at or "", record.kind, record.source.filename, reasons)
+        click.echo("\t".join(field.replace("\t", " ").replace("\n", " ") for field in fields))
 
 
 @click.group(invoke_without_command=True)
@@ -55,8 +81,9 @@ def review(
 ) -> None:
     """List the records waiting for review, oldest first, with the reasons on each line.
 
-    One line per record: id, ingested at, kind, file, and each flag with what was found.
-    Then act on them with the subcommands below.
+    On a terminal a table; piped, one tab-separated line per record: id, ingested
+    at, kind, file, and each flag with what was found (`code: detail`, joined by
+    `; `). Then act on them with the subcommands below.
 
     Example:
 
@@ -73,8 +100,7 @@ def review(
     if as_json:
         print_json([record.to_json() for record in waiting])
         return
-    for record in waiting:
-        click.echo(_queue_line(record))
+    _print_queue(waiting)
     click.echo(f"{len(waiting)} waiting for review", err=True)
 
 
@@ -96,6 +122,8 @@ def review_show(record_id: str, config_path: Path | None, archive_dir: Path | No
 
 
 def _print_for_review(record: Record, settings: Settings) -> None:
+    """`review show`: flags explained, caption beside inscription, the people and links as
+    `show` prints them (`cli_common.print_people`, `print_links`), the image to open."""
     out = Console(highlight=False, soft_wrap=True)
     image = settings.paths.archive / record.file.path if record.file.path else None
     out.print(f"{record.id}  {record.kind}  {record.source.filename}  [{record.review.status}]", markup=False)
@@ -104,15 +132,13 @@ def _print_for_review(record: Record, settings: Settings) -> None:
         out.print(f"  flag {flag.code}: {flag.detail}", markup=False)
         out.print(f"      {FLAG_HELP.get(flag.code, '')}", markup=False)
     side_by_side = Table("caption", "inscription as read", box=None, show_lines=False)
-    side_by_side.add_row(record.caption or "(none)", record.ocr.text or "(nothing read)")
+    side_by_side.add_row(Text(record.caption or "(none)"), Text(record.ocr.text or "(nothing read)"))
     out.print(side_by_side)
-    for number, person in enumerate(record.persons, start=1):
-        years = person.life_span() or "?-?"
-        sources = f"{person.source}; {person.sources.describe()}"
-        out.print(f"  person.{number}: {person.name} ({person.name_latin or '-'}) {years} [{sources}]", markup=False)
-    out.print(
-        f"  place: {record.place.name if record.place else '-'}; date: {record.date.value if record.date else '-'}"
-    )
+    print_people(out, record)
+    place = f"{record.place.name} ({record.place.source})" if record.place else "-"
+    date = f"{record.date.value} ({record.date.source})" if record.date else "-"
+    out.print(f"  place: {place}; date: {date}", markup=False)
+    print_links(out, record)
 
 
 def _decision(record: Record, as_json: bool) -> None:
@@ -178,12 +204,16 @@ def reject(
 @review.command()
 @click.argument("record_id")
 @click.option("--set", "assignments", multiple=True, metavar="FIELD=VALUE", help="A field to correct; repeatable.")
+@click.option(
+    "--remove", "removals", multiple=True, metavar="person.N", help="A person to remove (the whole entry); repeatable."
+)
 @by_option
 @output_options
 @config_options
 def edit(
     record_id: str,
     assignments: tuple[str, ...],
+    removals: tuple[str, ...],
     by: str,
     as_json: bool,
     config_path: Path | None,
@@ -191,23 +221,40 @@ def edit(
 ) -> None:
     """Correct fields of a record; the checks that depend on them run again.
 
-    Fields: caption, credit, kind, place (a gazetteer name in any script), date (YYYY,
-    YYYY-MM, YYYY-MM-DD, 197x), person.N.name / name_latin / birth_year / death_year /
-    birth_date / death_date / rank (N from 1; person.FIELD means person 1; N one past
-    the last adds a person). All changes apply, or none.
+    Fields: caption, credit, kind, place (a gazetteer name in any script), date
+    (YYYY, YYYY-MM, YYYY-MM-DD, 197x), person.N.name / name_latin / birth_year /
+    death_year / birth_date / death_date / rank. N is the number 'review show'
+    prints; person.FIELD means person 1; N one past the last adds a person, who
+    needs a name. A name set here gets its Latin form (name_latin) as the
+    pipeline makes one, unless name_latin is set too. --remove person.N removes
+    a person (after the --set changes, so every N means the same person).
+
+    An empty value clears a field (--set date=, --set place=, --set
+    person.1.rank=); kind, credit and a person's name cannot be empty. A value
+    equal to the one recorded changes nothing and is not recorded ("nothing
+    changed"), except that a person's name, years or rank set to the same value
+    are confirmed: they rest on the review then. All changes apply, or none.
 
     Example:
 
     \b
         archive-ingest review edit 6ee92d55 --set place=Wonsan --set person.1.death_year=1949
+        archive-ingest review edit 6ee92d55 --set date= --remove person.2
     """
     settings = settings_from(config_path, archive_dir)
     with errors():
-        record, changes = _reviewer(settings, by).edit(record_id, list(assignments))
+        done = _reviewer(settings, by).edit(record_id, list(assignments), list(removals))
     if as_json:
-        print_json(record.to_json())
-    for change in changes:
-        click.echo(f"{record.id}: {change.describe()}", err=True)
+        print_json(done.record.to_json())
+    _print_edit(done)
+
+
+def _print_edit(done: EditResult) -> None:
+    """One line per change (`ID: place: Pyongyang -> Wonsan`) and per assignment that changed nothing."""
+    for change in done.changes:
+        click.echo(f"{done.record.id}: {change.describe()}", err=True)
+    for unchanged in done.unchanged:
+        click.echo(f"{done.record.id}: {unchanged}; nothing changed", err=True)
 
 
 @review.command()
@@ -286,13 +333,14 @@ def distinct(
 @click.option("--flag", "flag_code", type=FLAG_CHOICE, help="Only records with this flag.")
 @by_option
 @config_options
-def review_next(
-    flag_code: str | None, by: str, config_path: Path | None, archive_dir: Path | None
-) -> None:
+def review_next(flag_code: str | None, by: str, config_path: Path | None, archive_dir: Path | None) -> None:
     """Work through the queue one record at a time: accept, reject, edit, skip or quit.
 
-    Reads answers from the terminal (or standard input). Each decision is committed
-    at once, so quitting loses nothing.
+    Reads answers from the terminal (or standard input). Each decision and edit is
+    committed at once, so quitting loses nothing. An edit is FIELD=VALUE (as
+    'review edit --set' takes it) or 'remove person.N'. Ends with a line saying
+    what was done, also at the end of the input (exit 0); Ctrl-C says it too,
+    then exits 130.
 
     Example:
 
@@ -303,7 +351,24 @@ def review_next(
     reviewer = _reviewer(settings, by)
     with errors():
         waiting = queue(catalog_module.reader(settings.paths.catalog).all(), FlagCode(flag_code) if flag_code else None)
-    done = 0
+    decided: list[str] = []
+    edited: set[str] = set()
+    try:
+        _work_through(waiting, settings, reviewer, decided, edited)
+    except click.Abort as exc:
+        # click.prompt turns both the end of the input and Ctrl-C into Abort; the first is
+        # a normal end (answers piped from a file), the second an interruption.
+        if not isinstance(exc.__context__, EOFError):
+            click.echo(_next_summary(waiting, decided, edited), err=True)
+            raise
+        click.echo("end of input", err=True)
+    click.echo(_next_summary(waiting, decided, edited), err=True)
+
+
+def _work_through(
+    waiting: list[Record], settings: Settings, reviewer: Reviewer, decided: list[str], edited: set[str]
+) -> None:
+    """Prompt for each record of `waiting` until the last or `q`; ids go to `decided` and `edited`."""
     for position, record in enumerate(waiting, start=1):
         click.echo(f"-- {position} of {len(waiting)}")
         _print_for_review(record, settings)
@@ -318,17 +383,22 @@ def review_next(
                 elif answer == "r":
                     _decision(reviewer.reject(record.id, click.prompt("why rejected")), as_json=False)
                 elif answer == "e":
-                    assignment = click.prompt(f"FIELD=VALUE ({', '.join(EDITABLE)})")
-                    record, changes = reviewer.edit(record.id, [assignment])
-                    for change in changes:
-                        click.echo(f"{record.id}: {change.describe()}", err=True)
+                    typed = click.prompt(f"FIELD=VALUE ({', '.join(EDITABLE)}), or remove person.N").strip()
+                    removal = typed.removeprefix("remove").strip() if typed.startswith("remove ") else None
+                    done = reviewer.edit(record.id, [] if removal else [typed], [removal] if removal else [])
+                    _print_edit(done)
+                    if done.changes:
+                        edited.add(record.id)
                     continue  # more edits, then a decision
             except IngestError as exc:
                 click.echo(f"archive-ingest: error: {exc}", err=True)
                 continue
             break
         if answer == "q":
-            break
+            return
         if answer in "ar":
-            done += 1
-    click.echo(f"decided {done}; {len(waiting) - done} left in this queue", err=True)
+            decided.append(record.id)
+
+
+def _next_summary(waiting: list[Record], decided: list[str], edited: set[str]) -> str:
+    return f"decided {len(decided)}, edited {len(edited)}; {len(waiting) - len(decided)} left in this queue"

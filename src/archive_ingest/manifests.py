@@ -28,12 +28,9 @@ reports it). A manifest someone changed during the run is left alone, with a war
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
 import os
 import stat
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,6 +39,7 @@ from .record import sha256_of_bytes
 from .stages import file
 from .stages.discover import MANIFEST_TEMP_SUFFIX, Caption, Manifest
 from .stages.fixity import sha256_of_file
+from .temp_files import create_temp
 
 log = logging.getLogger(__name__)
 
@@ -137,7 +135,7 @@ class ManifestRows:
             raise OSError("someone changed it during the run")
         waiting = [(image, cells) for image, cells in state.waiting if image not in state.used]
         if waiting:
-            data = _csv_bytes(manifest, waiting)
+            data = manifest.to_bytes(waiting)
             _write_atomic(path, data)
             state.sha256 = sha256_of_bytes(data)
         else:
@@ -151,27 +149,17 @@ class ManifestRows:
         return file.file_caption(Caption("", manifest.file, manifest.encoding, manifest.sha256, False), self.ctx)
 
 
-def _csv_bytes(manifest: Manifest, rows: list[tuple[str, list[str]]]) -> bytes:
-    """The manifest's header and `rows`, in its own encoding (a BOM for `utf-8-sig`) and line endings.
-
-    Raises:
-        UnicodeEncodeError: a cell cannot be written back in the manifest's encoding.
-    """
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator=manifest.newline)
-    writer.writerow(manifest.header)
-    writer.writerows(cells for _, cells in rows)
-    return buffer.getvalue().encode(manifest.encoding)
-
-
 def _write_atomic(path: Path, data: bytes) -> None:
     """Replace `path` with `data` through a hidden temp file beside it, keeping its mode.
+
+    The manifest is the dropper's file, rewritten in place: it keeps the mode it came
+    with, as it keeps its encoding (the temp file is made as every other, `temp_files.py`).
 
     Raises:
         OSError: the temp file could not be written or renamed (none is left).
     """
     mode = stat.S_IMODE(path.stat().st_mode)
-    handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=MANIFEST_TEMP_SUFFIX, dir=path.parent)
+    handle, temp_name = create_temp(path.parent, f".{path.name}.", MANIFEST_TEMP_SUFFIX)
     try:
         with os.fdopen(handle, "wb") as temp:
             temp.write(data)

@@ -27,13 +27,14 @@ Matching (decisions a user should know):
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 
 from .index_entry import FUZZY_FIELDS, HAS_BITS, TRANSLIT_FIELDS
 from .index_reader import SearchIndex
-from .query import Term, year_range
+from .query import QueryError, Term, year_range
 from .text.fold import fold, is_hangul, translit_key, words
-from .text.places import Gazetteer
+from .text.places import Gazetteer, Site
 
 #: Where a free word may match, best first, with the weight of a match there. A word's
 #: best field counts; a record's score is the sum over its words.
@@ -71,15 +72,19 @@ class Matcher:
         """Where a free-text or `person:` term matches (see the module docstring)."""
         matches = TextMatches(term)
         fields = ("names",) if term.field == "person" else FREE_FIELDS
-        if term.field == "person" and not term.quoted:
-            # Every word of the name, each anywhere in the names (any order, any spelling).
+        if term.field == "person":
+            # Every word of the name, each anywhere in the names (any order, any spelling),
+            # quoted or not: `person:"Pyotr Han"` finds ХАН ПЁТР as `person:Han` finds him.
             parts = [TextMatches(Term(None, word)) for word in words(term.value)]
             for part in parts:
                 self._words(part, [part.term.value], fields, tolerant, use_gazetteer=False)
             common = set.intersection(*(part.rows() for part in parts)) if parts else set()
+            for row in common:
+                # A name matches as well as its least well matched word: `Han Yang Hui` on
+                # `Han Yanghui` is a transliteration when `Hui` is one.
+                quality = max(min(q for (_, q), rows in part.found.items() if row in rows) for part in parts)
+                matches.found.setdefault(("names", quality), set()).add(row)
             for part in parts:
-                for key, rows in part.found.items():
-                    matches.found.setdefault(key, set()).update(rows & common)
                 matches.translit += part.translit
                 matches.fuzzy |= part.fuzzy
             return matches
@@ -151,6 +156,73 @@ class Matcher:
         if site is not None:
             return index.rowids("SELECT rowid FROM docs WHERE place = ?", (fold(site.name),))
         return index.match("place", _phrase(words(value)))
+
+
+def check_places(terms: list[Term], gazetteer: Gazetteer) -> None:
+    """Refuse a `place:` value that names no place of the gazetteer: no site's name or
+    alias, and no words of a site's names or province (`place:"North Hamgyong"`). Such
+    a value could only find nothing, which reads as "no graves there"; the error says
+    what is wrong and suggests the nearest names (a typo: `place:Chongjn`).
+
+    Raises:
+        QueryError: the first such value, with near names or else the gazetteer's places.
+    """
+    for term in terms:
+        if term.field != "place" or gazetteer.get(term.value) is not None:
+            continue
+        wanted = words(term.value)
+        if any(_starts_phrase(_place_words(site), wanted) for site in gazetteer.sites):
+            continue
+        written = f'place:"{term.value}"' if term.quoted else f"place:{term.value}"
+        raise QueryError(f"{written}: not a place in the gazetteer ({_near_places(term.value, gazetteer)})")
+
+
+def _place_words(site: Site) -> list[str]:
+    """The words a record's place is indexed by (`index_entry.py`: names and province)."""
+    return words(" ".join((site.name, site.name_ko, site.name_ru, site.province)))
+
+
+def _starts_phrase(text: list[str], wanted: list[str]) -> bool:
+    """Whether `wanted` are words of `text` one after another, each from a word's start (as `_phrase`)."""
+    span = len(wanted)
+    return any(
+        all(text[start + offset].startswith(word) for offset, word in enumerate(wanted))
+        for start in range(len(text) - span + 1)
+    )
+
+
+#: How alike (rapidfuzz's ratio, 0-100) a name must be to be suggested for a `place:`
+#: value not in the gazetteer: `Chongjn` and `Pjongjang` are; `Atlantis` is near nothing.
+NEAR_PLACE_SCORE = 60
+NEAR_PLACES_SHOWN = 3
+ALL_PLACES_SHOWN = 12
+
+
+def _near_places(value: str, gazetteer: Gazetteer) -> str:
+    """`did you mean Chongjin?`, or the gazetteer's places when no name is near."""
+    from rapidfuzz import fuzz, process  # only a query that is already wrong pays for the import
+
+    # (spelling, what to suggest): a site by its usual name, a province as itself.
+    spellings = [(spelling, site.name) for site in gazetteer.sites for spelling in site.names]
+    spellings += [(site.province, site.province) for site in gazetteer.sites]
+    found = process.extract(
+        _letters(value), [_letters(spelling) for spelling, _ in spellings], scorer=fuzz.ratio,
+        score_cutoff=NEAR_PLACE_SCORE, limit=None,
+    )  # fmt: skip
+    near: dict[str, str] = {}
+    for _, _, position in sorted(found, key=lambda hit: (-hit[1], hit[2])):
+        spelling, name = spellings[position]
+        near.setdefault(name, name if fold(spelling) == fold(name) else f"{name} ({spelling})")
+    if near:
+        return "did you mean " + ", ".join(list(near.values())[:NEAR_PLACES_SHOWN]) + "?"
+    names = [site.name for site in gazetteer.sites]
+    more = f", and {len(names) - ALL_PLACES_SHOWN} more" if len(names) > ALL_PLACES_SHOWN else ""
+    return "its places: " + ", ".join(names[:ALL_PLACES_SHOWN]) + more
+
+
+def _letters(name: str) -> str:
+    """A name folded, Hangul split into its letters (jamo), so `평얀` is one letter off `평양`."""
+    return unicodedata.normalize("NFD", fold(name))
 
 
 def _phrase(folded: list[str]) -> str:

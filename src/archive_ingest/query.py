@@ -25,6 +25,7 @@ The query language (also in `archive-ingest search --help` and the README):
 
 from __future__ import annotations
 
+import calendar
 import re
 from dataclasses import dataclass
 
@@ -107,7 +108,12 @@ def parse(query: str) -> list[Term]:
     for term in terms:
         _check(term)
     # A free term of punctuation only ("-", "–", "...") has nothing to match: ignored.
-    return _join_split_hangul([term for term in terms if term.field is not None or words(term.value)])
+    kept = [term for term in terms if term.field is not None or words(term.value)]
+    if not kept:
+        # Not "every record": a query that says nothing is a mistake (a stray quote or dash).
+        what = "an empty query" if not query.strip() else f"nothing to search for in {query.strip()!r}"
+        raise QueryError(f"{what}: give words or fields, e.g. Tyon or place:Chongjin")
+    return _join_split_hangul(kept)
 
 
 _EXAMPLES = {
@@ -160,6 +166,7 @@ def year_range(term: Term) -> tuple[int, int] | str:
     if value.isdigit() and len(value) == 4:
         return int(value), int(value)
     if term.field == "taken" and _DATE_PREFIX.match(value):
+        _check_date(term, value)
         return value
     match = _YEAR_RANGE.match(value)
     if match is None or not (match.group(1) or match.group(2)):
@@ -172,6 +179,17 @@ def year_range(term: Term) -> tuple[int, int] | str:
     if first > last:
         raise QueryError(f"{term.field}:{term.value}: the range runs backwards (write {last}..{first})")
     return first, last
+
+
+def _check_date(term: Term, value: str) -> None:
+    """A `taken:` date that no calendar has (`1978-13`, `1978-02-30`) is an error, not 0 hits."""
+    year, month, *day = (int(part) for part in value.split("-"))
+    if not 1 <= month <= 12:
+        raise QueryError(f"{term.field}:{term.value}: there is no month {month:02d} (months run 01..12)")
+    if day:
+        days = calendar.monthrange(year, month)[1]
+        if not 1 <= day[0] <= days:
+            raise QueryError(f"{term.field}:{term.value}: {year:04d}-{month:02d} has no day {day[0]:02d} (01..{days})")
 
 
 def _join_split_hangul(terms: list[Term]) -> list[Term]:

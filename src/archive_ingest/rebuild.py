@@ -13,8 +13,16 @@ Decisions:
 - When the old catalog still parses, its records that have no valid sidecar are kept (and
   their sidecars written), so a rebuild never loses a record the catalog had. A catalog
   that does not parse is ignored.
+- A healthy catalog (the file parses and every record in it reads as a record) is not
+  what a rebuild is for: replacing it needs `force` (the CLI asks on a terminal, else
+  wants `--force`); without it `CatalogHealthy` (exit 2) and nothing changes. A sidecar
+  edited by hand, or restored from an old copy, would otherwise quietly replace a good
+  record.
 - The old catalog file, readable or not, is kept as `catalog.json.bak.before-rebuild`
   (not in the runs' rotating `.bak` set, which may hold the good copy a user wants back).
+  A copy an earlier rebuild kept is never overwritten or renamed: the next one is
+  `.bak.before-rebuild.1`, then `.2`, ... (the highest number is the newest). They are
+  few (a rebuild is rare) and each may be the one good copy, so none is ever removed.
 - The writer lock is held throughout (`CatalogLocked`, exit 3, when a run holds it). The
   search index is left to notice the new file and rebuild itself on the next search.
 """
@@ -32,13 +40,19 @@ from . import catalog as catalog_module
 from .catalog import AtomicJSONStorage
 from .config import Settings
 from .context import utc_now
-from .errors import CatalogError
+from .errors import CatalogError, IngestError
 from .record import Record
 
 PURPOSE = "archive-ingest catalog rebuild"
 
 #: Where the catalog as it was before the last rebuild is kept, beside it.
 BEFORE_REBUILD_SUFFIX = ".bak.before-rebuild"
+
+
+class CatalogHealthy(IngestError):
+    """A rebuild of a healthy catalog was asked for without `force`: nothing is changed."""
+
+    exit_code = 2
 
 
 @dataclass
@@ -64,6 +78,8 @@ class RebuildReport:
     """`none`, `readable` or `unreadable: <why>`."""
     backup: Path | None = None
     """Where the old catalog file was kept, if there was one."""
+    earlier_backups: int = 0
+    """How many copies earlier rebuilds kept (left as they were)."""
 
     @property
     def records(self) -> int:
@@ -75,18 +91,44 @@ class RebuildReport:
         if self.bad:
             parts.append(f"{len(self.bad)} bad sidecar{'s' if len(self.bad) != 1 else ''} skipped")
         if self.backup is not None:
-            parts.append(f"the old catalog ({self.old_catalog}) is kept as {self.backup.name}")
+            kept = f"the old catalog ({self.old_catalog}) is kept as {self.backup.name}"
+            if self.earlier_backups:
+                stay = "copy kept by an earlier rebuild stays as it was"
+                if self.earlier_backups > 1:
+                    stay = "copies kept by earlier rebuilds stay as they were"
+                kept += f" ({self.earlier_backups} {stay})"
+            parts.append(kept)
         return "; ".join(parts)
 
 
-def before_rebuild_path(catalog_path: Path) -> Path:
-    return catalog_path.with_name(catalog_path.name + BEFORE_REBUILD_SUFFIX)
+def before_rebuild_path(catalog_path: Path, number: int = 0) -> Path:
+    """`catalog.json.bak.before-rebuild` (number 0, the first kept), `....before-rebuild.1`, ..."""
+    suffix = BEFORE_REBUILD_SUFFIX if number == 0 else f"{BEFORE_REBUILD_SUFFIX}.{number}"
+    return catalog_path.with_name(catalog_path.name + suffix)
 
 
-def rebuild(settings: Settings, *, now: Callable[[], datetime] = utc_now) -> RebuildReport:
-    """Write a new catalog from the record sidecars.
+def healthy_records(catalog_path: Path) -> int | None:
+    """How many records the catalog holds when it is healthy (the file parses and every
+    record in it reads as a record); None when it is missing or damaged, what a rebuild
+    is for. Reads without the lock: for asking the user before rebuilding."""
+    _, status, records, unreadable = _read_old(catalog_path)
+    return len(records) if status == "readable" and not unreadable else None
+
+
+def healthy_line(catalog_path: Path, records: int) -> str:
+    """Why a rebuild of a healthy catalog is asked about: one line, naming the file."""
+    noun = "record" if records == 1 else "records"
+    return (
+        f"{catalog_path}: the catalog is healthy ({records} {noun}, every one readable); "
+        "a rebuild replaces it with one made from the record sidecars"
+    )
+
+
+def rebuild(settings: Settings, *, force: bool = False, now: Callable[[], datetime] = utc_now) -> RebuildReport:
+    """Write a new catalog from the record sidecars; a healthy catalog only with `force`.
 
     Raises:
+        CatalogHealthy: the catalog is healthy and `force` is False (nothing is changed).
         CatalogLocked: another process is writing the catalog (nothing is changed).
         OSError: the new catalog or its backup could not be written (the old one stays).
     """
@@ -94,16 +136,17 @@ def rebuild(settings: Settings, *, now: Callable[[], datetime] = utc_now) -> Reb
     sidecar_dir = catalog_module.sidecar_dir_for(catalog_path)
     report = RebuildReport(catalog_path)
     with catalog_module.writer(catalog_path, PURPOSE, now()):
+        old_raw, report.old_catalog, old_records, unreadable = _read_old(catalog_path)
+        if not force and report.old_catalog == "readable" and not unreadable:
+            raise CatalogHealthy(f"{healthy_line(catalog_path, len(old_records))}; pass --force to rebuild it anyway")
         records, report.bad = read_sidecars(sidecar_dir)
         report.from_sidecars = len(records)
-        old_raw, report.old_catalog, old_records = _read_old(catalog_path)
         kept = [record for record in old_records if record.id not in records]
         for record in kept:
             records[record.id] = record
         report.kept_from_old = len(kept)
         if old_raw is not None:
-            report.backup = before_rebuild_path(catalog_path)
-            catalog_module.atomic_write(report.backup, [old_raw])
+            report.backup, report.earlier_backups = _keep_before_rebuild(catalog_path, old_raw)
         if kept:
             catalog_module.write_sidecars(sidecar_dir, kept)
         ordered = sorted(records.values(), key=lambda r: (r.source.ingested_at or "", r.id))
@@ -154,24 +197,36 @@ def _parse_record(data: Any) -> Record:
         raise ValueError(f"not a record: {exc}") from exc
 
 
-def _read_old(catalog_path: Path) -> tuple[bytes | None, str, list[Record]]:
-    """The old catalog's bytes (None: no file), whether it parsed, and its valid records."""
+def _keep_before_rebuild(catalog_path: Path, raw: bytes) -> tuple[Path, int]:
+    """Keep the old catalog's bytes beside it, never over a copy an earlier rebuild kept;
+    returns where they are and how many copies earlier rebuilds had kept."""
+    number = 0
+    while (path := before_rebuild_path(catalog_path, number)).exists():
+        number += 1
+    catalog_module.atomic_write(path, [raw])
+    return path, number
+
+
+def _read_old(catalog_path: Path) -> tuple[bytes | None, str, list[Record], int]:
+    """The old catalog's bytes (None: no file), whether it parsed, its valid records and
+    how many of its documents are not records."""
     try:
         raw = catalog_path.read_bytes()
     except FileNotFoundError:
-        return None, "none", []
+        return None, "none", [], 0
     except OSError as exc:
-        return None, f"unreadable: {exc.strerror or exc}", []
+        return None, f"unreadable: {exc.strerror or exc}", [], 0
     try:
         data = catalog_module.parse_catalog_bytes(catalog_path, raw)
     except CatalogError as exc:
         why = str(exc).removeprefix(f"{catalog_path}: ").split(";")[0]
-        return raw, f"unreadable: {why}", []
+        return raw, f"unreadable: {why}", [], 0
     records: list[Record] = []
+    unreadable = 0
     table = data.get(catalog_module.TABLE)
     for doc in table.values() if isinstance(table, dict) else ():
         try:
             records.append(_parse_record(doc))
         except ValueError:
-            continue
-    return raw, "readable", records
+            unreadable += 1
+    return raw, "readable", records, unreadable

@@ -131,6 +131,7 @@ class FileInfo:
     """The bytes as dropped, while the per-file stages run: read once by `fixity`, then
     decoded from memory by the stages after it; never stored."""
 
+
 @dataclass
 class ExifInfo:
     """EXIF fields read from the original. Null means the tag is absent."""
@@ -199,6 +200,15 @@ class Derivatives:
     null when none was made (quarantined, the stage off, a record older than access copies)."""
     thumbnail_path: str | None = None
     """The thumbnail (JPEG, likewise credited), relative to `archive/`; null when none was made."""
+    access_bytes: int | None = None
+    """Size of the access copy as filed, in bytes (`verify --fast` compares it); null when
+    none was made, or when it was filed before sizes were recorded."""
+    thumbnail_bytes: int | None = None
+    """Size of the thumbnail as filed, in bytes; null as for `access_bytes`."""
+    words_bytes: int | None = None
+    """Size of the OCR words file (`ocr.words_path`, also under `derivatives/`) as filed, in
+    bytes; null when there is none, or it was filed before sizes were recorded. Kept here
+    with the other files made from the original, so `ocr` says only what was read."""
     access_jpeg: bytes | None = field(default=None, metadata={"transient": True})
     """The access copy's bytes while the record is in the pipeline; filed to `access_path`
     by the file stage, never stored in the catalog."""

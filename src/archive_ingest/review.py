@@ -17,34 +17,33 @@ record (no photo to compare) is refused.
 from __future__ import annotations
 
 import getpass
-import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from dataclasses import field as dataclass_field
 from datetime import datetime
-from typing import Any
 
 from . import catalog as catalog_module
 from .catalog import Catalog
 from .config import Settings
 from .context import RunContext, utc_now
-from .errors import IngestError
-from .record import (
-    EventType,
-    FlagCode,
-    Kind,
-    Link,
-    LinkType,
-    Outcome,
-    Person,
-    Record,
-    ReviewStatus,
-    part_to_json,
-)
+from .record import EventType, FlagCode, Link, LinkType, Outcome, Record, ReviewStatus, part_to_json
+from .review_edit import EDITABLE, PERSON_FIELDS, Change, InvalidEdit, apply_edit
 from .stages import flags
-from .text.dates import DateParseError, parse_date_cell
 from .text.places import Gazetteer
+
+__all__ = [
+    "EDITABLE",
+    "FLAG_HELP",
+    "PERSON_FIELDS",
+    "Change",
+    "EditResult",
+    "InvalidEdit",
+    "LinkRefused",
+    "LinkResult",
+    "Reviewer",
+    "login_name",
+    "queue",
+]
 
 #: What each flag means for a reviewer, and what to do about it.
 FLAG_HELP: dict[FlagCode, str] = {
@@ -71,9 +70,6 @@ FLAG_HELP: dict[FlagCode, str] = {
     "on the photo and set person.N.birth_year / death_year",
 }
 
-PERSON_FIELDS = ("name", "name_latin", "birth_year", "death_year", "birth_date", "death_date", "rank")
-EDITABLE = ("caption", "credit", "kind", "place", "date", *(f"person.{name}" for name in PERSON_FIELDS))
-
 #: Flags whose checks depend on each editable field; an edit re-runs them.
 DEPENDENT_FLAGS: dict[str, tuple[FlagCode, ...]] = {
     "caption": (FlagCode.NO_CAPTION,),
@@ -87,14 +83,6 @@ DEPENDENT_FLAGS: dict[str, tuple[FlagCode, ...]] = {
         FlagCode.IMPLAUSIBLE_YEARS,
     ),
 }
-
-_PERSON_KEY = re.compile(r"^person(?:\.(\d+))?\.(\w+)$")
-
-
-class InvalidEdit(IngestError):
-    """An edit the archive cannot take (unknown field, bad value); nothing was changed."""
-
-    exit_code = 2
 
 
 class LinkRefused(InvalidEdit):
@@ -114,6 +102,17 @@ class LinkResult:
     """For a merge, the id the reviewer gave (differs from `other.id` when it was followed)."""
 
 
+@dataclass
+class EditResult:
+    """What `Reviewer.edit` did."""
+
+    record: Record
+    changes: list[Change]
+    """Each change recorded, in order; empty when nothing changed (nothing was written)."""
+    unchanged: list[str]
+    """`place: already Wonsan`, for each assignment that changed nothing."""
+
+
 def login_name() -> str:
     try:
         return getpass.getuser()
@@ -125,22 +124,6 @@ def queue(records: list[Record], flag: FlagCode | None = None) -> list[Record]:
     """Records waiting for review, oldest first; only those with `flag` when given."""
     waiting = [r for r in records if r.review.status == ReviewStatus.PENDING and (flag is None or r.has_flag(flag))]
     return sorted(waiting, key=lambda r: (r.source.ingested_at or "", r.id))
-
-
-@dataclass
-class Change:
-    """One field changed by an edit, for the event and the command's output."""
-
-    field: str
-    old: Any
-    new: Any
-    cleared: list[FlagCode] = dataclass_field(default_factory=list)
-
-    def describe(self) -> str:
-        text = f"{self.field}: {_short(self.old)} -> {_short(self.new)}"
-        if self.cleared:
-            text += f" (cleared {', '.join(self.cleared)})"
-        return text
 
 
 class Reviewer:
@@ -183,96 +166,36 @@ class Reviewer:
             catalog.commit([record])
         return record
 
-    def edit(self, record_id: str, assignments: list[str]) -> tuple[Record, list[Change]]:
-        """Apply `FIELD=VALUE` assignments, all or none.
+    def edit(self, record_id: str, assignments: list[str], removals: list[str] | None = None) -> EditResult:
+        """Apply `FIELD=VALUE` assignments and remove persons (`person.N`), all or none.
+
+        Each change is an edit event with the old and new value, and re-runs the checks that
+        depend on its field. Assignments that change nothing are not recorded; when nothing
+        changes at all, nothing is written (`EditResult.changes` is empty).
 
         Raises:
-            InvalidEdit: an unknown field or a value that does not validate.
+            InvalidEdit: an unknown field or a value that does not validate (see `review_edit`).
         """
-        if not assignments:
-            raise InvalidEdit(f"nothing to change: give --set FIELD=VALUE (fields: {', '.join(EDITABLE)})")
         with self._writing() as catalog:
             record = catalog.require(record_id)
-            changes = [self._apply(record, assignment) for assignment in assignments]
-            _check_person_years(record)
-            for change in changes:
+            done = apply_edit(record, assignments, removals or [], self.ctx.gazetteer)
+            if not done.changes:
+                return EditResult(record, [], done.unchanged)
+            # The checks see the record as the whole edit leaves it; a flag they clear or
+            # raise is put down to the last change its check depends on.
+            for change in reversed(done.changes):
                 dependent = DEPENDENT_FLAGS.get(change.field.split(".")[0], ())
+                before = {flag.code for flag in record.flags}
                 change.cleared = flags.evaluate(record, self.ctx, dependent)
+                change.raised = [flag.code for flag in record.flags if flag.code not in before]
+            for change in done.changes:
                 record.add_event(EventType.EDIT, self.ctx.timestamp(), self.by, Outcome.SUCCESS, change.describe())
                 event = record.events[-1]
                 event.field, event.old, event.new = change.field, change.old, change.new
+            if record.flags and record.review.status == ReviewStatus.NOT_NEEDED:
+                record.review.status = ReviewStatus.PENDING  # a flag the edit raised waits for review
             catalog.commit([record])
-        return record, changes
-
-    def _apply(self, record: Record, assignment: str) -> Change:
-        key, sep, value = assignment.partition("=")
-        key, value = key.strip(), value.strip()
-        if not sep or not key:
-            raise InvalidEdit(f"'{assignment}': write FIELD=VALUE (fields: {', '.join(EDITABLE)})")
-        if key == "caption":
-            old: Any = record.caption
-            record.caption = value or None
-            return Change(key, old, record.caption)
-        if key == "credit":
-            if record.provenance is None:
-                raise InvalidEdit("credit: this record has no provenance to change")
-            old, record.provenance.credit = record.provenance.credit, value
-            return Change(key, old, value)
-        if key == "kind":
-            choices = [k.value for k in Kind if k != Kind.QUARANTINED]
-            if value not in choices:
-                raise InvalidEdit(f"kind: '{value}' is not one of {', '.join(choices)}")
-            old, record.kind = record.kind.value, Kind(value)
-            return Change(key, old, value)
-        if key == "place":
-            site = self.ctx.gazetteer.get(value)
-            if site is None:
-                known = ", ".join(s.name for s in self.ctx.gazetteer.sites)
-                raise InvalidEdit(f"place: '{value}' is not in the gazetteer (known: {known})")
-            old = part_to_json(record.place)
-            record.place = site.to_place("review")
-            return Change(key, old, part_to_json(record.place))
-        if key == "date":
-            try:
-                date = parse_date_cell(value, "review")
-            except DateParseError as exc:
-                raise InvalidEdit(f"date: {exc}") from exc
-            old = part_to_json(record.date)
-            record.date = date
-            return Change(key, old, part_to_json(date))
-        match = _PERSON_KEY.match(key)
-        if match is None or match.group(2) not in PERSON_FIELDS:
-            raise InvalidEdit(f"{key}: not a field a reviewer can set (fields: {', '.join(EDITABLE)})")
-        return self._apply_person(record, int(match.group(1) or 1), match.group(2), value, key)
-
-    def _apply_person(self, record: Record, number: int, name: str, value: str, key: str) -> Change:
-        if not 1 <= number <= len(record.persons) + 1:
-            raise InvalidEdit(
-                f"{key}: the record has {len(record.persons)} person(s); use 1 to {len(record.persons) + 1}"
-            )
-        if number == len(record.persons) + 1:
-            record.persons.append(Person(name="", source="review"))
-        person = record.persons[number - 1]
-        old = getattr(person, name)
-        new: Any = value or None
-        if name in ("birth_year", "death_year") and new is not None:
-            if not re.fullmatch(r"\d{4}", value) or not 1800 <= int(value) <= 2030:
-                raise InvalidEdit(f"{key}: '{value}' is not a year between 1800 and 2030")
-            new = int(value)
-        if name in ("birth_date", "death_date") and new is not None:
-            try:
-                parsed = parse_date_cell(value, "review")
-            except DateParseError as exc:
-                raise InvalidEdit(f"{key}: {exc}") from exc
-            if parsed.precision != "day":
-                raise InvalidEdit(f"{key}: '{value}' is not a full date (YYYY-MM-DD)")
-        if name == "name" and not new:
-            raise InvalidEdit(f"{key}: a person needs a name")
-        setattr(person, name, new)
-        if "review" not in person.source.split("+"):
-            person.source = f"{person.source}+review" if person.source else "review"
-        person.mark_reviewed(name)  # the reviewer read it on the photo: it rests on them now
-        return Change(f"person.{number}.{name}", old, new)
+        return EditResult(record, done.changes, done.unchanged)
 
     def link(self, record_id: str, other_id: str, merge: bool, note: str | None = None) -> LinkResult:
         """`merge`: the same photo, ID is merged into OTHER; else: two different photos.
@@ -403,21 +326,3 @@ def _drop_near_duplicate(one: Record, two: Record) -> None:
         first.links = [lk for lk in first.links if not (lk.type == LinkType.NEAR_DUPLICATE_OF and lk.id == second.id)]
         if not first.linked(LinkType.NEAR_DUPLICATE_OF):
             first.remove_flag(FlagCode.NEAR_DUPLICATE)
-
-
-def _check_person_years(record: Record) -> None:
-    for number, person in enumerate(record.persons, start=1):
-        if person.birth_year and person.death_year and person.death_year < person.birth_year:
-            raise InvalidEdit(
-                f"person.{number}: death year {person.death_year} is before birth year {person.birth_year}"
-            )
-        if person.birth_date and person.death_date and person.death_date < person.birth_date:
-            raise InvalidEdit(
-                f"person.{number}: death date {person.death_date} is before birth date {person.birth_date}"
-            )
-
-
-def _short(value: Any) -> str:
-    if isinstance(value, dict):
-        return str(value.get("name") or value.get("value") or value.get("status") or value)
-    return "(none)" if value is None else str(value)

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .index_reader import SearchIndex
-from .matching import EXACT, FIELD_WEIGHTS, FUZZY, TRANSLIT, Matcher, TextMatches
+from .matching import EXACT, FIELD_WEIGHTS, FUZZY, TRANSLIT, Matcher, TextMatches, check_places
 from .query import QueryError, Term, parse, year_range
 from .record import Record
 from .search_index import open_index
@@ -83,7 +83,7 @@ def search_catalog(
         QueryError: the query cannot be read (before the index is touched).
         CatalogError: the catalog cannot be read.
     """
-    terms = parse(query)
+    terms = parse_checked(query, gazetteer)
     with open_index(catalog_path) as index:
         return run(index, terms, gazetteer, sort=sort, limit=limit, count_only=count_only, events=events)
 
@@ -102,7 +102,18 @@ def search(
     Raises:
         QueryError: the query cannot be read.
     """
-    return run(index, parse(query), gazetteer, sort=sort, limit=limit, count_only=count_only)
+    return run(index, parse_checked(query, gazetteer), gazetteer, sort=sort, limit=limit, count_only=count_only)
+
+
+def parse_checked(query: str, gazetteer: Gazetteer) -> list[Term]:
+    """The terms of `query`, each field's value checked, `place:` against the gazetteer.
+
+    Raises:
+        QueryError: the query cannot be read, or says nothing, or names no known place.
+    """
+    terms = parse(query)
+    check_places(terms, gazetteer)
+    return terms
 
 
 def run(

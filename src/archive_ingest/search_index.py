@@ -46,7 +46,6 @@ import logging
 import os
 import shutil
 import sqlite3
-import tempfile
 from array import array
 from contextlib import closing, suppress
 from dataclasses import dataclass
@@ -60,6 +59,7 @@ from .errors import CatalogError
 from .index_entry import SCHEMA, SCHEMA_VERSION, delete_entries, entry_for, insert_entries
 from .index_reader import TABLE, SearchIndex
 from .record import Record
+from .temp_files import create_temp
 
 log = logging.getLogger(__name__)
 
@@ -288,7 +288,9 @@ class _replacing:
     """A new index file written beside `path` and renamed over it when the block succeeds:
     empty with the schema, or with `copy=True` a copy of the current one (to update it).
     With `private=True` (the user's cache) each missing folder is made for the user alone
-    (0700, as the XDG Base Directory specification asks): the index holds the catalog's text."""
+    (0700, as the XDG Base Directory specification asks) and the file too (0600): the index
+    holds the catalog's text. Beside the catalog it is made as every file of the archive,
+    with the user's umask (`temp_files.py`), so those who share the archive share it."""
 
     def __init__(self, path: Path, copy: bool = False, private: bool = False) -> None:
         self.path = path
@@ -304,13 +306,13 @@ class _replacing:
                 folder.mkdir(mode=0o700, exist_ok=True)
         else:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle, name = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
+        handle, name = create_temp(self.path.parent, f".{self.path.name}.", ".tmp", private=self.private)
         os.close(handle)
         self.temp = Path(name)
         if self.copy:
-            shutil.copyfile(self.path, self.temp)
-        else:
-            self.temp.unlink()
+            shutil.copyfile(self.path, self.temp)  # into the file made above: its mode stays
+        # Else SQLite takes the empty file as an empty database (one it creates itself gets
+        # 0644 less the umask: never writable by the group that shares the archive).
         self.conn = sqlite3.connect(self.temp, isolation_level=None)
         self.conn.execute("PRAGMA journal_mode = OFF")  # a private temp file: a crash just leaves it
         self.conn.execute("PRAGMA synchronous = OFF")

@@ -8,18 +8,27 @@ file and what is wrong. What is checked, per catalog record:
 - the caption file (`source.caption_path`) against `source.caption_sha256`, and any other
   caption file an event says was filed for the record (a duplicate drop's caption); caption
   files are content-addressed (`captions/ab/<sha256>.txt`), so their name is their hash;
-- the OCR words (`ocr.words_path`): the file exists and parses as a words list;
-- the access copy and thumbnail (`derivatives.access_path`, `thumbnail_path`): each exists
-  and decodes as a JPEG (derivatives, re-made at will, so no hash is recorded for them);
+- the OCR words (`ocr.words_path`): its size against `derivatives.words_bytes`, and it
+  parses as a words list;
+- the access copy and thumbnail (`derivatives.access_path`, `thumbnail_path`): each its size
+  against `derivatives.access_bytes` / `thumbnail_bytes`, and it decodes as a JPEG
+  (derivatives, re-made at will, so no hash is recorded for them);
 - the record sidecar (`records/ab/<id>.json`, see `catalog_files.py`): it exists and holds the
   same record as the catalog.
 
 Then every file under `archive/` that nothing references is `Unexpected`, except the
 catalog and its companions (lock, holder, backups, search index, temp files of a write)
-and `README.md`. `fast=True` checks sizes only (no hashing; sidecars, words files and
-access copies are only checked to exist). Each record checked gets a `fixity check` event
-(success, or failure naming its problems), committed under the writer lock, which is held for the
-whole audit so the catalog cannot change under it.
+and `README.md`. Each record checked gets a `fixity check` event (success, or failure
+naming its problems), committed under the writer lock, which is held for the whole audit
+so the catalog cannot change under it.
+
+`fast=True` reads no large file: every file's size is compared with what the record says
+(`file.bytes`; the derivatives' sizes; a sidecar's, the length of the record's JSON as
+`catalog_files.sidecar_bytes` writes it, and only when that differs is the sidecar read,
+since one written by an older version holds the same record in other bytes). Captions,
+whose record holds their SHA-256 and no size, are re-hashed: they are a few hundred bytes.
+A derivative filed before its size was recorded can only be found to exist; the report
+counts those (`VerifyReport.unsized`), and a full `verify` checks them whole.
 
 Without recording (`record=False`, `verify --no-record`) the audit only reads: no event,
 no sidecar rewritten, no lock file created; it holds the writers' lock shared when it can
@@ -43,6 +52,7 @@ from pathlib import Path, PurePosixPath
 from PIL import Image
 
 from . import catalog as catalog_module
+from .catalog_files import sidecar_bytes
 from .config import Settings
 from .context import RunContext, iso_utc, utc_now
 from .errors import IngestError
@@ -58,7 +68,21 @@ _CONTENT_ADDRESSED = re.compile(r"^[0-9a-f]{64}$")
 
 #: Record keys added to the contract after archives were first written, with the value a
 #: record read without them has: a sidecar that lacks one still holds the same record.
-ADDED_LATER: dict[str, object] = {"derivatives": {"access_path": None, "thumbnail_path": None}}
+ADDED_LATER: dict[str, object] = {
+    "derivatives": {
+        "access_path": None,
+        "thumbnail_path": None,
+        "access_bytes": None,
+        "thumbnail_bytes": None,
+        "words_bytes": None,
+    }
+}
+#: Keys added later inside a part of the record that existed before them: a sidecar whose
+#: part lacks one (null in the catalog's record) still holds the same record.
+ADDED_LATER_INSIDE: dict[str, tuple[str, ...]] = {"derivatives": ("access_bytes", "thumbnail_bytes", "words_bytes")}
+
+#: Files made from the original whose size a record filed before sizes were recorded lacks.
+DERIVATIVES = ("OCR words", "access copy", "thumbnail")
 
 
 class VerificationFailed(IngestError):
@@ -170,10 +194,26 @@ class VerifyReport:
     not_recorded: str | None = None
     """Why nothing was recorded although recording was asked for: the catalog cannot be
     written (one line naming it); None when recording was done or not asked for."""
+    unsized: list[tuple[str, str]] = field(default_factory=list)
+    """With `fast`: (path, what) of each derivative found whose record holds no size (filed
+    before sizes were recorded), so only found to exist; empty without `fast`."""
 
     @property
     def ok(self) -> bool:
         return not self.problems
+
+    def unsized_note(self) -> str | None:
+        """What `--fast` could not check, in one line (None: it checked every size)."""
+        if not self.unsized:
+            return None
+        counts: dict[str, int] = {}
+        for _, what in self.unsized:
+            counts[what] = counts.get(what, 0) + 1
+        listed = ", ".join(f"{count} {_plural(what, count)}" for what, count in counts.items())
+        return (
+            f"--fast found {listed} but could not check their size: their records were filed before sizes "
+            "were recorded; verify without --fast checks them whole"
+        )
 
     def summary(self) -> str:
         how = "checked by size" if self.fast else "re-hashed"
@@ -193,7 +233,20 @@ class VerifyReport:
             "records": self.records,
             "files": self.files,
             "problems": [problem.to_json() for problem in self.problems],
+            "unsized": [{"path": path, "what": what} for path, what in self.unsized],
         }
+
+
+_NOUNS = {
+    "OCR words": ("OCR words file", "OCR words files"),
+    "access copy": ("access copy", "access copies"),
+    "thumbnail": ("thumbnail", "thumbnails"),
+}
+
+
+def _plural(what: str, count: int) -> str:
+    one, many = _NOUNS.get(what, (what, f"{what}s"))
+    return one if count == 1 else many
 
 
 @dataclass
@@ -206,6 +259,9 @@ class _Reference:
     records: list[str] = field(default_factory=list)
     check: Callable[[bytes], str | None] | None = None
     """For JSON files: given the bytes, what is wrong with them (None: nothing)."""
+    size_settles: bool = True
+    """Whether a size other than `size` is a problem in itself; False for a sidecar, whose
+    expected size is that of the record's JSON as written now: `check` then decides."""
 
 
 def verify(
@@ -254,6 +310,8 @@ def _audit(
         problem = _check(path, reference, archive, fast)
         if problem is not None:
             report.problems.append(problem)
+        elif fast and reference.what in DERIVATIVES and _fast_way(reference) == "found":
+            report.unsized.append((_shown(path, archive), reference.what))
     report.problems.extend(_unexpected(archive, catalog_path, references))
     report.problems.sort(key=lambda problem: problem.path)
     return report, references
@@ -267,21 +325,32 @@ def _add_events(
     for problem in report.problems:
         for record_id in problem.records:
             by_record.setdefault(record_id, []).append(problem)
-    checked: dict[str, int] = {}
-    for reference in references.values():
-        for record_id in reference.records:
-            checked[record_id] = checked.get(record_id, 0) + 1
-    at = iso_utc(now)
     fast = report.fast
-    how = "sizes of" if fast else "sha256 of"
+    # How many files of each record were checked, by how they were checked (with --fast:
+    # by size, captions by sha256, derivatives without a recorded size only found).
+    checked: dict[str, dict[str, int]] = {}
+    for reference in references.values():
+        way = _fast_way(reference) if fast else "sha256"
+        for record_id in reference.records:
+            ways = checked.setdefault(record_id, {})
+            ways[way] = ways.get(way, 0) + 1
+    at = iso_utc(now)
     for record in records:
         found = by_record.get(record.id)
         if found:
             detail = f"verify{' --fast' if fast else ''}: " + "; ".join(p.line() for p in found)
             record.add_event(EventType.FIXITY_CHECK, at, agent, Outcome.FAILURE, detail)
+            continue
+        ways = checked.get(record.id, {})
+        if not fast:
+            detail = f"verify: sha256 of {ways.get('sha256', 0)} files match"
         else:
-            detail = f"verify{' --fast' if fast else ''}: {how} {checked.get(record.id, 0)} files match"
-            record.add_event(EventType.FIXITY_CHECK, at, agent, Outcome.SUCCESS, detail)
+            detail = f"verify --fast: sizes of {ways.get('size', 0)} files match"
+            if ways.get("sha256"):
+                detail += f"; sha256 of {ways['sha256']} caption {_plural('file', ways['sha256'])} match"
+            if ways.get("found"):
+                detail += f"; {ways['found']} found, their size not recorded"
+        record.add_event(EventType.FIXITY_CHECK, at, agent, Outcome.SUCCESS, detail)
 
 
 def _shown(path: Path, archive: Path) -> str:
@@ -312,15 +381,22 @@ def _references(
             if caption == record.source.caption_path and record.source.caption_sha256:
                 expected = record.source.caption_sha256
             add(archive / caption, record.id, _Reference("caption", expected))
-        if record.ocr.words_path:
-            add(archive / record.ocr.words_path, record.id, _Reference("OCR words", check=_words_problem))
         derivatives = record.derivatives
-        for path, what in ((derivatives.access_path, "access copy"), (derivatives.thumbnail_path, "thumbnail")):
+        if record.ocr.words_path:
+            words = _Reference("OCR words", size=derivatives.words_bytes, check=_words_problem)
+            add(archive / record.ocr.words_path, record.id, words)
+        for path, size, what in (
+            (derivatives.access_path, derivatives.access_bytes, "access copy"),
+            (derivatives.thumbnail_path, derivatives.thumbnail_bytes, "thumbnail"),
+        ):
             if path:
-                add(archive / path, record.id, _Reference(what, check=_jpeg_problem))
+                add(archive / path, record.id, _Reference(what, size=size, check=_jpeg_problem))
         sidecar = catalog_module.sidecar_path(sidecar_dir, record.id)
         what = "record sidecar; written again from the catalog by this check" if rewrites_sidecars else "record sidecar"
-        add(sidecar, record.id, _Reference(what, check=_sidecar_check(record, rewrites_sidecars)))
+        # Its expected size is only needed by --fast (the full check reads it anyway).
+        size = len(sidecar_bytes(record)) if fast else None
+        check = _sidecar_check(record, rewrites_sidecars)
+        add(sidecar, record.id, _Reference(what, size=size, check=check, size_settles=False))
     return references
 
 
@@ -335,10 +411,12 @@ def _check(path: Path, reference: _Reference, archive: Path, fast: bool) -> Prob
         return Missing(shown, owners, reference.what)
     except OSError as exc:
         return Invalid(shown, owners, f"cannot be read: {exc.strerror or exc}")
-    if reference.size is not None and size != reference.size:
+    size_differs = reference.size is not None and size != reference.size
+    if size_differs and reference.size_settles:
+        assert reference.size is not None
         return SizeMismatch(shown, owners, reference.size, size)
-    if fast:
-        return None
+    if fast and _fast_way(reference) != "sha256" and not size_differs:
+        return None  # its size is as recorded (or, unrecorded, it exists): nothing is read
     try:
         if reference.check is not None:
             reason = reference.check(path.read_bytes())
@@ -350,6 +428,14 @@ def _check(path: Path, reference: _Reference, archive: Path, fast: bool) -> Prob
     except OSError as exc:
         return Invalid(shown, owners, f"cannot be read: {exc.strerror or exc}")
     return None
+
+
+def _fast_way(reference: _Reference) -> str:
+    """How `--fast` checks a file: `size` against the record; `sha256` for a caption (its
+    record holds its hash and no size; it is small); `found` when no size is recorded."""
+    if reference.size is not None:
+        return "size"
+    return "sha256" if reference.sha256 is not None else "found"
 
 
 def _words_problem(data: bytes) -> str | None:
@@ -386,6 +472,12 @@ def _sidecar_check(record: Record, rewritten: bool) -> Callable[[bytes], str | N
         for key, empty in ADDED_LATER.items():
             if key not in stored and expected.get(key) == empty:
                 stored[key] = empty  # written before the key existed: the same record
+        for part, keys in ADDED_LATER_INSIDE.items():
+            stored_part, expected_part = stored.get(part), expected.get(part)
+            if isinstance(stored_part, dict) and isinstance(expected_part, dict):
+                for key in keys:
+                    if key not in stored_part and expected_part.get(key) is None:
+                        stored_part[key] = None
         if stored == expected:
             return None
         differing = sorted(key for key in expected.keys() | stored.keys() if stored.get(key) != expected.get(key))

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -34,6 +33,7 @@ from typing import IO
 from ..config import Settings
 from ..errors import ConfigError
 from ..record import Record, ReviewStatus
+from ..temp_files import create_temp
 from ..writable import unwritable
 
 #: The formats `export --format` takes. `bagit` writes a folder, the others one file (or stdout).
@@ -139,19 +139,12 @@ def check_out(path: Path, fmt: str) -> None:
 
 @contextmanager
 def _replacing(path: Path) -> Iterator[IO[bytes]]:
-    handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
+    # Made with the user's umask (temp_files.py): mkstemp's 0600 is for secrets, not for a file to hand out.
+    handle, temp_name = create_temp(path.parent, f".{path.name}.", ".partial")
     try:
         with os.fdopen(handle, "wb") as out:
             yield out
-        os.chmod(temp_name, 0o666 & ~current_umask())  # mkstemp's 0600 is for secrets, not for a file to hand out
         os.replace(temp_name, path)
     except BaseException:
         Path(temp_name).unlink(missing_ok=True)
         raise
-
-
-def current_umask() -> int:
-    """The process's umask (read by setting it and back: there is no other way)."""
-    current = os.umask(0o022)
-    os.umask(current)
-    return current

@@ -260,9 +260,7 @@ def _to_rgb(image: Image.Image, icc: bytes | None) -> tuple[Image.Image, bytes |
 
 def _jpeg(image: Image.Image, quality: int, exif: bytes, xmp: bytes, icc: bytes | None) -> bytes:
     buffer = io.BytesIO()
-    image.save(
-        buffer, "JPEG", quality=quality, optimize=True, progressive=True, exif=exif, xmp=xmp, icc_profile=icc
-    )
+    image.save(buffer, "JPEG", quality=quality, optimize=True, progressive=True, exif=exif, xmp=xmp, icc_profile=icc)
     return buffer.getvalue()
 
 

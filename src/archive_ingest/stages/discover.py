@@ -115,6 +115,18 @@ class Manifest:
     def images(self) -> set[str]:
         return {image for image, _ in self.rows}
 
+    def to_bytes(self, rows: list[tuple[str, list[str]]]) -> bytes:
+        """The header and `rows`, in the manifest's own encoding (a BOM for `utf-8-sig`) and line endings.
+
+        Raises:
+            UnicodeEncodeError: a cell cannot be written back in the manifest's encoding.
+        """
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator=self.newline)
+        writer.writerow(self.header)
+        writer.writerows(cells for _, cells in rows)
+        return buffer.getvalue().encode(self.encoding)
+
 
 @dataclass
 class Discovery:
@@ -305,13 +317,23 @@ def new_record(drop: Drop, ctx: RunContext) -> Record:
 def _read_manifest(inbox: Path, manifest: str, max_bytes: int) -> tuple[dict[str, Caption], Manifest | None, list[str]]:
     """Rows of a `captions.csv` keyed by the image's inbox path, the manifest as read (None:
     unusable, left in the inbox as it is), and problems as lines."""
-    problems: list[str] = []
-    rows: dict[str, Caption] = {}
     try:
         data = _read_capped(inbox / manifest, max_bytes * 100)
-        text, encoding = decode_caption(data, max_bytes * 100)
+        return parse_manifest(data, manifest, max_bytes)
     except (OSError, CaptionDecodeError) as exc:
         return {}, None, [f"{manifest}: {exc}; manifest ignored and left in the inbox"]
+
+
+def parse_manifest(data: bytes, manifest: str, max_bytes: int) -> tuple[dict[str, Caption], Manifest | None, list[str]]:
+    """`_read_manifest` on bytes already read (`manifest` is its inbox path, for the rows'
+    image paths and the messages). The BagIt export reads an archived manifest with it.
+
+    Raises:
+        CaptionDecodeError: the bytes are not text in a caption encoding, or too large.
+    """
+    problems: list[str] = []
+    rows: dict[str, Caption] = {}
+    text, encoding = decode_caption(data, max_bytes * 100)
     reader = csv.DictReader(io.StringIO(text))
     header = list(reader.fieldnames or [])
     columns = {name.strip().lower() for name in header}

@@ -13,7 +13,8 @@ Layout (paths relative to `archive/`):
   stays cp1251), content-addressed so the same caption file is stored once.
 
 A copy goes to a temporary file in the target folder, is fsynced, renamed into place,
-then read back and hashed; only a verified copy counts. A target that already exists with
+then read back and hashed; only a verified copy counts. Every file is created with the
+user's umask (`temp_files.py`: 0644 or, for a group sharing the archive, 0664). A target that already exists with
 the right hash (left by an interrupted run) is adopted, not copied again. The inbox file
 is removed later by the pipeline, after the record is committed.
 
@@ -28,11 +29,11 @@ import json
 import os
 import re
 import shutil
-import tempfile
 from pathlib import Path, PurePosixPath
 
 from ..context import RunContext
 from ..record import EventType, Outcome, Record
+from ..temp_files import create_temp
 from .discover import Caption
 from .fixity import sha256_of_file
 
@@ -122,7 +123,7 @@ def copy_verified(source: Path, target: Path, sha256: str) -> bool:
             raise FilingError(f"{target}: exists but cannot be read: {exc}") from exc
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        handle, temp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=".tmp", dir=target.parent)
+        handle, temp_name = create_temp(target.parent, TEMP_PREFIX, ".tmp")
     except OSError as exc:
         raise _write_failed(target, "the archived copy", exc) from exc
     try:
@@ -153,8 +154,9 @@ def access_paths(record_id: str) -> tuple[str, str]:
     return f"{folder}/{record_id}.access.jpg", f"{folder}/{record_id}.thumb.jpg"
 
 
-def file_words(record: Record, ctx: RunContext) -> str:
-    """Write the OCR words beside the record (`derivatives/ab/<id>.words.json`); returns its path.
+def file_words(record: Record, ctx: RunContext) -> tuple[str, int]:
+    """Write the OCR words beside the record (`derivatives/ab/<id>.words.json`); returns its
+    path and size in bytes.
 
     Raises:
         FilingError: the file could not be written.
@@ -163,16 +165,18 @@ def file_words(record: Record, ctx: RunContext) -> str:
     words = [{"text": w.text, "confidence": w.confidence, "box": list(w.box)} for w in record.ocr.words]
     payload = json.dumps({"id": record.id, "words": words}, ensure_ascii=False, indent=1).encode("utf-8")
     _write_atomic(ctx.archive / relative, payload, WORDS_TEMP_PREFIX, "the OCR words")
-    return relative
+    return relative, len(payload)
 
 
-def file_access_copies(record: Record, ctx: RunContext) -> tuple[str, str]:
-    """Write the access copy and thumbnail the `access` stage rendered; returns their paths.
+def file_access_copies(record: Record, ctx: RunContext) -> list[tuple[str, int]]:
+    """Write the access copy and thumbnail the `access` stage rendered; returns the path and
+    size in bytes of each, the access copy first.
 
     Raises:
         FilingError: a file could not be written.
     """
     access, thumbnail = access_paths(record.id)
+    filed: list[tuple[str, int]] = []
     for relative, payload, what in (
         (access, record.derivatives.access_jpeg, "the access copy"),
         (thumbnail, record.derivatives.thumbnail_jpeg, "the thumbnail"),
@@ -180,7 +184,8 @@ def file_access_copies(record: Record, ctx: RunContext) -> tuple[str, str]:
         if payload is None:
             raise FilingError(f"{ctx.archive / relative}: {what} was not rendered")
         _write_atomic(ctx.archive / relative, payload, ACCESS_TEMP_PREFIX, what)
-    return access, thumbnail
+        filed.append((relative, len(payload)))
+    return filed
 
 
 def _write_atomic(target: Path, payload: bytes, prefix: str, what: str) -> None:
@@ -192,7 +197,7 @@ def _write_atomic(target: Path, payload: bytes, prefix: str, what: str) -> None:
     """
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        handle, temp_name = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=target.parent)
+        handle, temp_name = create_temp(target.parent, prefix, ".tmp")
     except OSError as exc:
         raise _write_failed(target, what, exc) from exc
     try:
@@ -224,11 +229,14 @@ def run(record: Record, ctx: RunContext) -> Record:
         note = manifest_row_note(caption, ctx)
         if note is not None:
             record.add_event(EventType.CAPTION, ctx.timestamp(), ctx.agent(), Outcome.SUCCESS, note)
-    if record.ocr.words:
-        record.ocr.words_path = file_words(record, ctx)
     derivatives = record.derivatives
+    # Each file's size goes on the record, so `verify --fast` can tell a truncated copy.
+    if record.ocr.words:
+        record.ocr.words_path, derivatives.words_bytes = file_words(record, ctx)
     if derivatives.access_jpeg is not None and derivatives.thumbnail_jpeg is not None:
-        derivatives.access_path, derivatives.thumbnail_path = file_access_copies(record, ctx)
+        access, thumbnail = file_access_copies(record, ctx)
+        derivatives.access_path, derivatives.access_bytes = access
+        derivatives.thumbnail_path, derivatives.thumbnail_bytes = thumbnail
     # Filed: the record no longer carries them (it waits for its batch's commit).
     record.ocr.words, derivatives.access_jpeg, derivatives.thumbnail_jpeg = [], None, None
     record.add_event(

@@ -38,7 +38,7 @@ from __future__ import annotations
 from .caption import persons_in_caption
 from .inscription import InscriptionReading, NamelessSpan, persons_in_inscription
 from .merge import attach_nameless_span, merge_persons, same_person
-from .parts import NameParts, is_unknown, split_name
+from .parts import NameParts, is_unknown, latin_form, split_name
 from .vocabulary import (
     DIMINUTIVES,
     ENGLISH_RANKS,
@@ -80,6 +80,7 @@ __all__ = [
     "attach_nameless_span",
     "fold",
     "is_unknown",
+    "latin_form",
     "merge_persons",
     "persons_in_caption",
     "persons_in_inscription",

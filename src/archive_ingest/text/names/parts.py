@@ -2,8 +2,9 @@
 
 This module owns `NameParts` and `split_name` (surname, given name and patronymic of a
 name in any script and either order), `is_unknown` (an unknown soldier rather than a
-named one), the word tests the readers share (script, patronymic, given name, Korean
-surname), and `latin_key`, the reduced phonetic key Latin words are compared by.
+named one), `latin_form` (a name's `name_latin`, for a name a reviewer writes in), the
+word tests the readers share (script, patronymic, given name, Korean surname), and
+`latin_key`, the reduced phonetic key Latin words are compared by.
 
 Decisions a user should know:
 
@@ -35,6 +36,7 @@ from .vocabulary import (
     MALE_NAMES,
     PATRONYMIC_ENDINGS,
     PATRONYMICS,
+    UNKNOWN_NOUNS,
     UNKNOWN_WORDS,
     fold,
 )
@@ -147,6 +149,17 @@ def surname_first(name: str) -> str:
     """The name reordered surname, given name, patronymic (as `split_name` reads it)."""
     parts = split_name(name)
     return " ".join(p for p in (parts.surname, parts.given, parts.patronymic) if p) or name
+
+
+def latin_form(name: str) -> str:
+    """`Person.name_latin` for a name as written, as the readers give it: surname first,
+    romanised by `to_latin` (`ТЁН ИВАН` -> `Tyon Ivan`, `Ivan Tyon` -> `Tyon Ivan`); an
+    unknown soldier's English name (`НЕИЗВЕСТНЫЙ СОЛДАТ` -> `Unknown Soldier`)."""
+    if is_unknown(name):
+        words = name.split()
+        noun = UNKNOWN_NOUNS.get(fold(words[1]), "Soldier") if len(words) > 1 else ""
+        return f"Unknown {noun}".strip()
+    return to_latin(surname_first(name))
 
 
 def is_unknown(person: Person | str) -> bool:
