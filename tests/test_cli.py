@@ -187,3 +187,18 @@ def test_console_script_end_to_end(archive_home: ArchiveHome) -> None:
     bad = subprocess.run([script, "show", "0"], cwd=archive_home.root, capture_output=True, text=True)
     assert bad.returncode == 2
     assert bad.stderr.startswith("archive-ingest: error: 0: ")
+
+
+def test_version_and_help_import_only_the_commands_definitions() -> None:
+    # Issue 13, item 14: `--version` and `--help` took 0.45 s, nearly all of it imports
+    # (the settings, rich, the catalog and review for every command). Each command now
+    # imports what it needs when it runs; here nothing heavy may be loaded for --help.
+    heavy = ("archive_ingest.config", "archive_ingest.catalog", "archive_ingest.review", "rich", "pydantic", "yaml")
+    code = (
+        "import sys; from click.testing import CliRunner; from archive_ingest.cli import cli; "
+        "[CliRunner().invoke(cli, args) for args in (['--version'], ['--help'], ['search', '--help'], "
+        "['review', '--help'], ['review', 'edit', '--help'])]; "
+        f"print(sorted(m for m in {heavy!r} if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out == "[]\n"

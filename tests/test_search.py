@@ -614,3 +614,16 @@ def test_an_empty_query_is_refused_by_the_library_too() -> None:
         parse("")
     with pytest.raises(QueryError, match="nothing to search for in '- :'"):
         parse("- :")
+
+
+def test_the_table_on_a_terminal_cuts_a_long_caption_at_a_word(own_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    caption = "Могила гвардии старшего сержанта Соколова на воинском кладбище в Вонсане, 1958"
+    long = make(20, "long.jpg", caption=caption)
+    Catalog(own_home / "archive" / "catalog.json").commit([long])
+    # TERM=dumb keeps escape codes out; rich takes COLUMNS only with LINES beside it.
+    for name, value in (("TTY_COMPATIBLE", "1"), ("TERM", "dumb"), ("COLUMNS", "250"), ("LINES", "50")):
+        monkeypatch.setenv(name, value)
+    row = next(line for line in invoke(own_home, "Соколова").stdout.splitlines() if long.id in line)
+    shown = row.split("long.jpg", 1)[1].strip().split("  ")[0]
+    assert shown.endswith(" …") and len(shown) <= 60
+    assert (long.caption or "").startswith(shown.removesuffix(" …") + " ")  # whole words only

@@ -15,22 +15,33 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
-from rich.console import Console
-from rich.table import Table
 
 from . import __version__
-from . import catalog as catalog_module
-from .cli_common import config_options, errors, inbox_option, output_options, print_json, print_record, settings_from
+from .cli_common import config_options, errors, inbox_option, output_options, print_json, settings_from
 from .cli_review import review
 from .cli_site import site
-from .record import Record
 
 if TYPE_CHECKING:
-    # `run` imports the pipeline when it runs: it pulls in pytesseract and numpy (+0.2 s),
-    # which `search`, `show` and `review` never need.
-    from . import pipeline
+    # Each command imports what it needs when it runs (the settings' pydantic models, the
+    # catalog, rich, the pipeline with pytesseract and numpy): `--version`, `--help` and
+    # `show` should not pay for what `run` needs (issue 13, item 14; `benchmarks/search.py`).
+    from rich.console import Console
 
-err_console = Console(stderr=True, highlight=False)
+    from . import pipeline
+    from .record import Record
+
+#: The console `run`'s progress bar draws on (stderr); made on first use (rich costs 50 ms
+#: to import), or set here by a test that wants to see the bar.
+err_console: Console | None = None
+
+
+def _stderr_console() -> Console:
+    global err_console
+    if err_console is None:
+        from rich.console import Console
+
+        err_console = Console(stderr=True, highlight=False)
+    return err_console
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -128,7 +139,8 @@ def _write_report(path: Path, summary: pipeline.RunSummary) -> None:
 
 @contextmanager
 def _progress_bar() -> Iterator[pipeline.Progress | None]:
-    if not err_console.is_terminal:
+    console = _stderr_console()
+    if not console.is_terminal:
         yield None
         return
     from rich.progress import (
@@ -157,7 +169,7 @@ def _progress_bar() -> Iterator[pipeline.Progress | None]:
         TextColumn("left"),
         TimeRemainingColumn(),
     )
-    with Progress(*columns, console=err_console, transient=True) as bar:
+    with Progress(*columns, console=console, transient=True) as bar:
         task = bar.add_task("ingesting", total=None)
 
         def update(name: str, done: int, total: int) -> None:
@@ -246,6 +258,9 @@ def show(
         archive-ingest show 3f2a9c0d --history
         archive-ingest show 3f2a9c0d --json
     """
+    from . import catalog as catalog_module
+    from .cli_common import print_record
+
     settings = settings_from(config_path, archive_dir)
     with errors():
         record = catalog_module.reader(settings.paths.catalog).require(record_id)
@@ -392,6 +407,11 @@ def search(
 
 
 def _print_hits(hits: list[Any]) -> None:
+    import textwrap
+
+    from rich.console import Console
+    from rich.table import Table
+
     out = Console(highlight=False)
     if out.is_terminal:
         table = Table("id", "kind", "place", "file", "caption / inscription", "why", box=None)
@@ -402,7 +422,7 @@ def _print_hits(hits: list[Any]) -> None:
                 record.kind,
                 _place_name(record),
                 record.source.filename,
-                _snippet(record)[:60],
+                textwrap.shorten(_snippet(record), 60, placeholder=" …"),  # cut at a word
                 ", ".join(hit.reasons),
             )
         out.print(table)

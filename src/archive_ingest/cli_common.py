@@ -10,15 +10,19 @@ import textwrap
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-from rich.console import Console
 
-from .config import Settings, load_settings
 from .errors import IngestError
-from .history import changes_by_people
-from .record import Person, Record
+
+if TYPE_CHECKING:
+    # Imported where they are used (the settings' pydantic models alone cost 0.1 s):
+    # `--version` and `--help` import nothing but click and the commands' definitions.
+    from rich.console import Console
+
+    from .config import Settings
+    from .record import Person, Record
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -76,6 +80,8 @@ def output_options(func: F) -> F:
 
 def settings_from(config_path: Path | None, archive_dir: Path | None, *, inbox_dir: Path | None = None) -> Settings:
     """The archive's settings: `--config`, else the pipeline.yaml found from here up (or exit 2)."""
+    from .config import load_settings
+
     with errors():
         return load_settings(config_path, inbox=inbox_dir, archive=archive_dir)
 
@@ -91,6 +97,10 @@ _VALUE_COLUMN = 21
 def print_record(record: Record, settings: Settings, history: bool = False) -> None:
     """`show`: the record's fields, people, flags and links; with `history`, every event and
     what people changed of what the pipeline read (`old -> new`, in words)."""
+    from rich.console import Console
+
+    from .history import changes_by_people
+
     out = Console(highlight=False, soft_wrap=True)
     out.print(f"[bold]{record.id}[/bold]  {record.kind}  {record.source.filename}")
     rows = [

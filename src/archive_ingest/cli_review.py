@@ -8,14 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
 
-from . import catalog as catalog_module
 from .cli_common import (
     config_options,
     errors,
@@ -25,10 +21,15 @@ from .cli_common import (
     print_people,
     settings_from,
 )
-from .config import Settings
 from .errors import IngestError
-from .record import FlagCode, Record
-from .review import EDITABLE, FLAG_HELP, EditResult, Reviewer, login_name, queue
+from .record import FlagCode
+
+if TYPE_CHECKING:
+    # Imported when a command runs (the review module brings the catalog, the settings and
+    # the gazetteer, 0.25 s): `review --help` should not wait for them.
+    from .config import Settings
+    from .record import Record
+    from .review import EditResult, Reviewer
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -41,13 +42,25 @@ def by_option(func: F) -> F:
     )(func)
 
 
+def login_name() -> str:
+    from .review import login_name
+
+    return login_name()
+
+
 def _reviewer(settings: Settings, by: str) -> Reviewer:
+    from .review import Reviewer
+
     return Reviewer(settings, by)
 
 
 def _print_queue(waiting: list[Record]) -> None:
     """A table on a terminal (as `search` prints); piped, one tab-separated line per record:
     id, ingested at, kind, file, and the flags as `code: detail` joined by `; `."""
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
     out = Console(highlight=False)
     if out.is_terminal:
         table = Table(box=None)
@@ -96,6 +109,9 @@ def review(
         return
     settings = settings_from(config_path, archive_dir)
     with errors():
+        from . import catalog as catalog_module
+        from .review import queue
+
         waiting = queue(catalog_module.reader(settings.paths.catalog).all(), FlagCode(flag_code) if flag_code else None)
     if as_json:
         print_json([record.to_json() for record in waiting])
@@ -117,6 +133,8 @@ def review_show(record_id: str, config_path: Path | None, archive_dir: Path | No
     """
     settings = settings_from(config_path, archive_dir)
     with errors():
+        from . import catalog as catalog_module
+
         record = catalog_module.reader(settings.paths.catalog).require(record_id)
     _print_for_review(record, settings)
 
@@ -124,6 +142,12 @@ def review_show(record_id: str, config_path: Path | None, archive_dir: Path | No
 def _print_for_review(record: Record, settings: Settings) -> None:
     """`review show`: flags explained, caption beside inscription, the people and links as
     `show` prints them (`cli_common.print_people`, `print_links`), the image to open."""
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    from .review import FLAG_HELP
+
     out = Console(highlight=False, soft_wrap=True)
     image = settings.paths.archive / record.file.path if record.file.path else None
     out.print(f"{record.id}  {record.kind}  {record.source.filename}  [{record.review.status}]", markup=False)
@@ -350,6 +374,9 @@ def review_next(flag_code: str | None, by: str, config_path: Path | None, archiv
     settings = settings_from(config_path, archive_dir)
     reviewer = _reviewer(settings, by)
     with errors():
+        from . import catalog as catalog_module
+        from .review import queue
+
         waiting = queue(catalog_module.reader(settings.paths.catalog).all(), FlagCode(flag_code) if flag_code else None)
     decided: list[str] = []
     edited: set[str] = set()
@@ -383,6 +410,8 @@ def _work_through(
                 elif answer == "r":
                     _decision(reviewer.reject(record.id, click.prompt("why rejected")), as_json=False)
                 elif answer == "e":
+                    from .review_edit import EDITABLE
+
                     typed = click.prompt(f"FIELD=VALUE ({', '.join(EDITABLE)}), or remove person.N").strip()
                     removal = typed.removeprefix("remove").strip() if typed.startswith("remove ") else None
                     done = reviewer.edit(record.id, [] if removal else [typed], [removal] if removal else [])
