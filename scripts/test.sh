@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Quick start, part 2: set up with the test extras, lint, type-check and run the tests.
+# Quick start, part 2: set up with the test extras, lint (ruff, vulture for dead code), type-check and run the tests.
 #
 # The default run (and .ci/run, which calls this) has the short form of the crash harness
 # (tests/test_crash.py: every crash hook point once, 3 random SIGKILLs, one kill during OCR,
@@ -11,5 +11,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --test
 .venv/bin/ruff check .
+.venv/bin/vulture  # dead code: paths and allow-list in pyproject.toml [tool.vulture]
 .venv/bin/mypy
 .venv/bin/pytest "$@"

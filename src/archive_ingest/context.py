@@ -54,14 +54,6 @@ class RunContext:
     def archive(self) -> Path:
         return self.settings.paths.archive
 
-    @property
-    def quarantine_dir(self) -> Path:
-        return self.archive / "quarantine"
-
-    @property
-    def originals_dir(self) -> Path:
-        return self.archive / "originals"
-
     def timestamp(self) -> str:
         return iso_utc(self.now())
 

@@ -36,8 +36,7 @@ from ..record import Record, ReviewStatus
 from ..temp_files import create_temp
 from ..writable import unwritable
 
-#: The formats `export --format` takes. `bagit` writes a folder, the others one file (or stdout).
-FORMATS = ("json", "csv", "dc", "bagit")
+#: The formats written to one file or stdout (`bagit`, the other of `export --format`, writes a folder).
 STREAM_FORMATS = ("json", "csv", "dc")
 #: The formats that publish: only what may be published, unless `--all`.
 PUBLISHING_FORMATS = ("csv", "dc")

@@ -12,7 +12,6 @@
 
 from __future__ import annotations
 
-import re
 import statistics
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -24,8 +23,6 @@ T = TypeVar("T")
 CONFIDENT = 60.0
 #: Short words and punctuation need this confidence to enter the text.
 SHORT_WORD_CONFIDENCE = 70.0
-
-_ALNUM = re.compile(r"\w", re.UNICODE)
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,6 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from statistics import median
 
 import cv2
 import numpy as np
@@ -192,7 +191,3 @@ def crop_line(page: Gray, line: Line) -> Gray:
     matrix = cv2.getPerspectiveTransform(line.quad, target)
     crop = cv2.warpPerspective(page, matrix, (width, height), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
     return np.asarray(crop, dtype=np.uint8)
-
-
-def line_height_median(lines: Sequence[Line]) -> float:
-    return float(median(line.height for line in lines)) if lines else 0.0

@@ -117,9 +117,6 @@ def prepare_image(image: Image.Image, orientation: int | None, max_long_edge: in
     return upright
 
 
-#: The pytesseract engine under its earlier name.
-TesseractEngine = PytesseractEngine
-
 #: The engine `auto` (or a name) resolved to, per process and OCR settings.
 _resolved: dict[tuple[int, str, tuple[str, ...], str], str] = {}
 

@@ -44,7 +44,6 @@ from ..reading.images import Gray
 
 PYTESSERACT = "pytesseract"
 TESSEROCR = "tesserocr"
-ENGINES = (PYTESSERACT, TESSEROCR)
 
 #: The resolution tesseract assumes for a page without one ("Invalid resolution 0 dpi. Using 70").
 ASSUMED_DPI = 70
