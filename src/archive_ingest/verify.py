@@ -56,6 +56,7 @@ from .catalog_files import sidecar_bytes
 from .config import Settings
 from .context import RunContext, iso_utc, utc_now
 from .errors import IngestError
+from .images import DECODE_ERRORS
 from .record import EventType, Outcome, Record
 from .stages.fixity import sha256_of_file
 
@@ -455,7 +456,7 @@ def _jpeg_problem(data: bytes) -> str | None:
             if image.format != "JPEG":
                 return f"not a JPEG but {image.format}"
             image.load()
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+    except DECODE_ERRORS as exc:
         return f"does not decode as a JPEG: {exc}"
     return None
 

@@ -52,10 +52,10 @@ from PIL import Image, ImageCms
 
 from ..config import AccessSettings
 from ..context import RunContext
+from ..images import DECODE_ERRORS, upright
 from ..record import EventType, Outcome, Record
 from ..text.translit import to_ascii
 from .fixity import source_of
-from .ocr import ORIENTATION_TRANSPOSE
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +97,7 @@ def render(
         credit, rights, title: embedded as described in the module docstring; None leaves a field out.
 
     Raises:
-        OSError, ValueError, SyntaxError, Image.DecompressionBombError: the image cannot be decoded.
+        DECODE_ERRORS (`images.py`): the image cannot be decoded.
     """
     exif = _exif(credit, rights, title)
     xmp = xmp_packet(credit, rights, title)
@@ -112,8 +112,7 @@ def render(
                 image.draft(None, _draft_size(image.size, settings.long_edge))
             picture, keep_icc = _to_rgb(image, icc if isinstance(icc, bytes) else None)
             picture.thumbnail((settings.long_edge, settings.long_edge), Image.Resampling.LANCZOS)
-            for transpose in ORIENTATION_TRANSPOSE.get(orientation or 1, ()):
-                picture = picture.transpose(transpose)
+            picture = upright(picture, orientation)
             access = _jpeg(picture, settings.quality, exif, xmp, keep_icc)
             picture.thumbnail((settings.thumbnail_edge, settings.thumbnail_edge), Image.Resampling.LANCZOS)
             thumbnail = _jpeg(picture, settings.quality, exif, xmp, keep_icc)
@@ -144,8 +143,8 @@ def run(record: Record, ctx: RunContext) -> Record:
             title=title_of(record),
             settings=settings,
         )
-    except Exception as exc:  # a derivative must never cost the original its place in the archive
-        log.warning("no access copies for %s: %r", record.id, exc, exc_info=not isinstance(exc, OSError | ValueError))
+    except DECODE_ERRORS as exc:  # a derivative must never cost the original its place in the archive
+        log.warning("no access copies for %s: %r", record.id, exc)
         detail = f"no access copy or thumbnail: the image could not be rendered ({type(exc).__name__}: {exc})"
         record.add_event(EventType.CREATION, ctx.timestamp(), ctx.agent(), Outcome.WARNING, detail)
         return record
@@ -215,11 +214,15 @@ def _exif(credit: str | None, rights: str | None, title: str | None) -> bytes:
     return exif.tobytes()
 
 
+#: Pillow's EXIF parser lets KeyError and TypeError through from a damaged block, too.
+_EXIF_ERRORS = (*DECODE_ERRORS, KeyError, TypeError)
+
+
 def _file_orientation(image: Image.Image) -> int | None:
     """The file's own EXIF orientation, when the exif stage gave none; None if absent or unreadable."""
     try:
         value = image.getexif().get(TAG_ORIENTATION)
-    except Exception:  # a damaged EXIF block only means no orientation
+    except _EXIF_ERRORS:  # a damaged EXIF block only means no orientation
         return None
     return value if isinstance(value, int) and 1 <= value <= 8 else None
 

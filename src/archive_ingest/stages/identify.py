@@ -25,6 +25,7 @@ import imagehash
 from PIL import Image, UnidentifiedImageError
 
 from ..context import RunContext
+from ..images import DECODE_ERRORS
 from ..record import EventType, FlagCode, Kind, Outcome, Record
 from .fixity import source_of
 
@@ -114,9 +115,7 @@ def run(record: Record, ctx: RunContext) -> Record:
                 record.file.phash = str(imagehash.phash(image))
         except UnidentifiedImageError:
             return quarantine(record, ctx, "not an image Pillow can identify (wrong extension or damaged header)")
-        except (OSError, SyntaxError, ValueError) as exc:
-            # Pillow raises OSError for truncated data, SyntaxError/ValueError for some
-            # malformed headers.
+        except DECODE_ERRORS as exc:
             return quarantine(record, ctx, f"cannot decode the image: {exc}")
     detail = f"{fmt} {width}x{height}"
     outcome = Outcome.SUCCESS

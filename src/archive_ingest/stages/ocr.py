@@ -33,6 +33,7 @@ from PIL import Image
 from ..config import OcrSettings
 from ..context import RunContext
 from ..errors import ConfigError, MissingDependency
+from ..images import ORIENTATION_TRANSPOSE, upright
 from ..reading import Engine, Reading, ReadOptions, read
 from ..record import EventType, FlagCode, OcrResult, OcrWord, Outcome, Record
 from .fixity import source_of
@@ -52,17 +53,6 @@ from .ocr_lines import RAPIDOCR, LineEngineError, LineEngineUnavailable, Rapidoc
 log = logging.getLogger(__name__)
 
 ENGINE = "tesseract"
-
-#: How to turn stored pixels upright for each EXIF orientation (1 = already upright).
-ORIENTATION_TRANSPOSE = {
-    2: (Image.Transpose.FLIP_LEFT_RIGHT,),
-    3: (Image.Transpose.ROTATE_180,),
-    4: (Image.Transpose.FLIP_TOP_BOTTOM,),
-    5: (Image.Transpose.TRANSPOSE,),
-    6: (Image.Transpose.ROTATE_270,),
-    7: (Image.Transpose.TRANSVERSE,),
-    8: (Image.Transpose.ROTATE_90,),
-}
 
 
 def open_stage(ctx: RunContext) -> None:
@@ -109,12 +99,10 @@ def prepare_image(image: Image.Image, orientation: int | None, max_long_edge: in
     if image.format == "JPEG":
         # Let libjpeg decode at reduced size: several times faster on big scans.
         image.draft("L", (max_long_edge, max_long_edge))
-    upright = image.convert("L")
-    for transpose in ORIENTATION_TRANSPOSE.get(orientation or 1, ()):
-        upright = upright.transpose(transpose)
-    if max(upright.size) > max_long_edge:
-        upright.thumbnail((max_long_edge, max_long_edge), Image.Resampling.LANCZOS)
-    return upright
+    gray = upright(image.convert("L"), orientation)
+    if max(gray.size) > max_long_edge:
+        gray.thumbnail((max_long_edge, max_long_edge), Image.Resampling.LANCZOS)
+    return gray
 
 
 #: The engine `auto` (or a name) resolved to, per process and OCR settings.
