@@ -456,11 +456,17 @@ class _Batch:
                 detail += "; its caption is now the record's caption"
             elif caption.text != existing.caption:
                 detail += f"; its caption differs and is kept here: {caption.text!r}"
-        existing.add_event(EventType.DUPLICATE_DROP, ctx.timestamp(), ctx.agent(), Outcome.WARNING, detail)
-        # What was dropped, so the same drop left in (or put back into) the inbox is
-        # recognised next time as already recorded, not as yet another duplicate.
-        existing.events[-1].field = "source.filename"
-        existing.events[-1].new = {"filename": name, "caption_sha256": caption_sha256}
+        # `new` says what was dropped, so the same drop left in (or put back into) the inbox
+        # is recognised next time as already recorded, not as yet another duplicate.
+        existing.add_event(
+            EventType.DUPLICATE_DROP,
+            ctx.timestamp(),
+            ctx.agent(),
+            Outcome.WARNING,
+            detail,
+            field="source.filename",
+            new={"filename": name, "caption_sha256": caption_sha256},
+        )
         existing.add_flag(FlagCode.DUPLICATE, f"same bytes as '{existing.source.filename}' dropped again as '{name}'")
         if existing.review.status == ReviewStatus.NOT_NEEDED:
             existing.review.status = ReviewStatus.PENDING
@@ -485,16 +491,17 @@ class _Batch:
             row_note = file.manifest_row_note(drop.caption, ctx)
             if row_note is not None:
                 detail += f" ({row_note})"
+        # `new` says what was dropped, so the same drop left in (or put back into) the inbox
+        # is recognised next time as already recorded.
         existing.add_event(
-            EventType.QUARANTINE, ctx.timestamp(), ctx.agent(), Outcome.WARNING, detail + "; quarantined on this record"
+            EventType.QUARANTINE,
+            ctx.timestamp(),
+            ctx.agent(),
+            Outcome.WARNING,
+            detail + "; quarantined on this record",
+            field="source.filename",
+            new={"filename": drop.image, "caption_sha256": drop.caption.sha256 if drop.caption else None},
         )
-        # What was dropped, so the same drop left in (or put back into) the inbox is
-        # recognised next time as already recorded.
-        existing.events[-1].field = "source.filename"
-        existing.events[-1].new = {
-            "filename": drop.image,
-            "caption_sha256": drop.caption.sha256 if drop.caption else None,
-        }
         self.records[existing.id] = existing
         self._schedule_removal(drop)
         self.summary.quarantined.append(existing.id)

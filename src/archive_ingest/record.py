@@ -429,8 +429,20 @@ class Record:
     def has_flag(self, code: FlagCode) -> bool:
         return any(flag.code == code for flag in self.flags)
 
-    def add_event(self, type: EventType, at: str, agent: str, outcome: Outcome, detail: str = "") -> None:
-        self.events.append(Event(type, at, agent, outcome, detail))
+    def add_event(
+        self,
+        type: EventType,
+        at: str,
+        agent: str,
+        outcome: Outcome,
+        detail: str = "",
+        *,
+        field: str | None = None,
+        old: Any = None,
+        new: Any = None,
+    ) -> None:
+        """Append an event; `field`, `old` and `new` (JSON values) say what an edit changed."""
+        self.events.append(Event(type, at, agent, outcome, detail, field, old, new))
 
     def remove_flag(self, code: FlagCode) -> Flag | None:
         """Take a flag off (its check no longer applies); returns it, or None if not raised."""

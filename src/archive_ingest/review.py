@@ -146,9 +146,16 @@ class Reviewer:
         review = record.review
         review.status, review.by, review.at, review.note = status, self.by, self.ctx.timestamp(), note
         detail = detail or f"{status}" + (f": {note}" if note else "")
-        record.add_event(EventType.REVIEW, self.ctx.timestamp(), self.by, Outcome.SUCCESS, detail)
-        event = record.events[-1]
-        event.field, event.old, event.new = "review", old, part_to_json(review)
+        record.add_event(
+            EventType.REVIEW,
+            self.ctx.timestamp(),
+            self.by,
+            Outcome.SUCCESS,
+            detail,
+            field="review",
+            old=old,
+            new=part_to_json(review),
+        )
 
     def accept(self, record_id: str, note: str | None = None) -> Record:
         with self._writing() as catalog:
@@ -189,9 +196,16 @@ class Reviewer:
                 change.cleared = flags.evaluate(record, self.ctx, dependent)
                 change.raised = [flag.code for flag in record.flags if flag.code not in before]
             for change in done.changes:
-                record.add_event(EventType.EDIT, self.ctx.timestamp(), self.by, Outcome.SUCCESS, change.describe())
-                event = record.events[-1]
-                event.field, event.old, event.new = change.field, change.old, change.new
+                record.add_event(
+                    EventType.EDIT,
+                    self.ctx.timestamp(),
+                    self.by,
+                    Outcome.SUCCESS,
+                    change.describe(),
+                    field=change.field,
+                    old=change.old,
+                    new=change.new,
+                )
             if record.flags and record.review.status == ReviewStatus.NOT_NEEDED:
                 record.review.status = ReviewStatus.PENDING  # a flag the edit raised waits for review
             catalog.commit([record])

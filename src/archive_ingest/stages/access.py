@@ -215,7 +215,7 @@ def _exif(credit: str | None, rights: str | None, title: str | None) -> bytes:
 
 
 #: Pillow's EXIF parser lets KeyError and TypeError through from a damaged block, too.
-_EXIF_ERRORS = (*DECODE_ERRORS, KeyError, TypeError)
+_EXIF_ERRORS: tuple[type[Exception], ...] = (*DECODE_ERRORS, KeyError, TypeError)
 
 
 def _file_orientation(image: Image.Image) -> int | None:
