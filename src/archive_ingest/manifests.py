@@ -146,7 +146,10 @@ class ManifestRows:
     def _file_as_dropped(self, state: _State) -> str:
         """File the manifest's bytes as read this run (verified against their SHA-256)."""
         manifest = state.manifest
-        return file.file_caption(Caption("", manifest.file, manifest.encoding, manifest.sha256, False), self.ctx)
+        return file.file_caption(
+            Caption(text="", file=manifest.file, encoding=manifest.encoding, sha256=manifest.sha256, is_sidecar=False),
+            self.ctx,
+        )
 
 
 def _write_atomic(path: Path, data: bytes) -> None:

@@ -24,6 +24,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from ..config import DiscoverSettings
 from ..context import RunContext
 from ..record import EventType, FileInfo, FlagCode, Kind, Outcome, Record, Source, sha256_of_bytes
 
@@ -176,108 +177,131 @@ def decode_caption(data: bytes, max_bytes: int) -> tuple[str, str]:
 
 
 def find_drops(ctx: RunContext) -> Discovery:
-    """Walk the inbox and pair images with captions."""
+    """Walk the inbox and pair images with captions: a sidecar `.txt` first, else a manifest row."""
     settings = ctx.settings.discover
     inbox = ctx.inbox
-    problems: list[str] = []
-    images: list[str] = []
-    sidecars: dict[str, str] = {}  # "dir/stem" -> relative caption path
-    manifests: list[str] = []
-    temp_files: list[str] = []
     if not inbox.is_dir():
         return Discovery([], [f"{inbox}: the inbox folder does not exist"], {})
+    listing = _list_inbox(inbox, settings.manifest, settings.extensions)
+    problems = listing.problems
+    manifest_rows, manifests = _read_manifests(inbox, listing.manifests, settings.max_caption_bytes, problems)
+    # Copies made by file managers ("scan (1).jpg", "scan copy.jpg") sort after their
+    # original, so the original's name is the one the archive keeps and the copy is the
+    # recorded duplicate.
+    images = sorted(listing.images, key=_original_first)
+    drops = [
+        _drop(inbox, image, listing.sidecars.get(_stem_key(image)), manifest_rows.get(image), settings, problems)
+        for image in images
+    ]
+    image_keys = {_stem_key(image) for image in images}
+    for key, sidecar in sorted(listing.sidecars.items()):
+        if key not in image_keys:
+            problems.append(f"{sidecar}: caption with no image; left in the inbox")
+    for image, row in sorted(manifest_rows.items()):
+        if image not in listing.images:
+            problems.append(f"{row.file}: row for '{image}' names no image in the inbox; it waits there for the image")
+    return Discovery(drops, problems, manifests, listing.temp_files)
 
+
+@dataclass
+class _InboxListing:
+    """The inbox's files by what they are, each a relative POSIX path."""
+
+    images: set[str] = field(default_factory=set)
+    sidecars: dict[str, str] = field(default_factory=dict)
+    """`dir/stem` (see `_stem_key`) -> the `.txt` caption's path."""
+    manifests: list[str] = field(default_factory=list)
+    temp_files: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def _list_inbox(inbox: Path, manifest_name: str, extensions: list[str]) -> _InboxListing:
+    """Every file under `inbox` (symlinks not followed), sorted into images, captions,
+    manifests and our own temp files; anything else is a problem line, left where it is."""
+    listing = _InboxListing()
     for dirpath, dirnames, filenames in os.walk(inbox, followlinks=False):
         dirnames.sort()
         here = Path(dirpath)
         for dirname in list(dirnames):
             if (here / dirname).is_symlink():
-                problems.append(f"{_rel(here / dirname, inbox)}: symlinked folder not followed")
+                listing.problems.append(f"{_rel(here / dirname, inbox)}: symlinked folder not followed")
         for name in sorted(filenames):
             path = here / name
             rel = _rel(path, inbox)
             if name.startswith("."):
                 if MANIFEST_TEMP.match(name):
-                    temp_files.append(rel)
+                    listing.temp_files.append(rel)
                 continue  # .DS_Store, editor swap files, our own temp files
             if not _is_utf8(rel):
-                problems.append(f"{one_line(rel)}: file name is not valid UTF-8; rename it; left in the inbox")
+                listing.problems.append(f"{one_line(rel)}: file name is not valid UTF-8; rename it; left in the inbox")
                 continue
             if path.is_symlink():
-                problems.append(f"{rel}: symlink skipped (only regular files are ingested); left in the inbox")
+                listing.problems.append(f"{rel}: symlink skipped (only regular files are ingested); left in the inbox")
                 continue
             suffix = PurePosixPath(name).suffix.lower()
-            if name == settings.manifest:
-                manifests.append(rel)
-            elif suffix in settings.extensions:
-                images.append(rel)
+            if name == manifest_name:
+                listing.manifests.append(rel)
+            elif suffix in extensions:
+                listing.images.add(rel)
             elif suffix == CAPTION_SUFFIX:
-                sidecars[_stem_key(rel)] = rel
+                listing.sidecars[_stem_key(rel)] = rel
             else:
-                problems.append(f"{rel}: not an image or caption ({suffix or 'no extension'}); left in the inbox")
-
-    manifest_rows: dict[str, Caption] = {}
-    read_manifests: dict[str, Manifest] = {}
-    for manifest in manifests:
-        rows, read, manifest_problems = _read_manifest(inbox, manifest, settings.max_caption_bytes)
-        problems.extend(manifest_problems)
-        if read is not None:
-            manifest_rows.update(rows)
-            read_manifests[manifest] = read
-            if not read.rows:
-                problems.append(f"{manifest}: no row names an image; left in the inbox")
-
-    # Copies made by file managers ("scan (1).jpg", "scan copy.jpg") sort after their
-    # original, so the original's name is the one the archive keeps and the copy is the
-    # recorded duplicate.
-    images.sort(key=_original_first)
-    drops: list[Drop] = []
-    used_sidecars: set[str] = set()
-    image_set = set(images)
-    for image in images:
-        drop = Drop(image)
-        try:
-            status = (inbox / image).stat()
-            drop.size, drop.mtime_ns = status.st_size, status.st_mtime_ns
-        except OSError:
-            pass  # gone already: fixity reports it
-        sidecar = sidecars.get(_stem_key(image))
-        row = manifest_rows.get(image)
-        if sidecar is not None:
-            used_sidecars.add(sidecar)
-            try:
-                data = _read_capped(inbox / sidecar, settings.max_caption_bytes)
-                text, encoding = decode_caption(data, settings.max_caption_bytes)
-                drop.caption = Caption(
-                    text,
-                    sidecar,
-                    encoding,
-                    sha256_of_bytes(data),
-                    True,
-                    row.place if row else None,
-                    row.date if row else None,
-                    row.credit if row else None,
-                    row,
+                listing.problems.append(
+                    f"{rel}: not an image or caption ({suffix or 'no extension'}); left in the inbox"
                 )
-                if row is not None and row.text and row.text != text:
-                    drop.notes.append(f"{row.file} also gives a caption for this file; the sidecar {sidecar} is used")
-            except (OSError, CaptionDecodeError) as exc:
-                problems.append(f"{sidecar}: {exc}; the image is ingested without it and the caption left in the inbox")
-                used_sidecars.discard(sidecar)
-                drop.caption = row
-        else:
-            drop.caption = row
-        drops.append(drop)
+    return listing
 
-    for key, sidecar in sorted(sidecars.items()):
-        if sidecar not in used_sidecars and not any(_stem_key(i) == key for i in image_set):
-            problems.append(f"{sidecar}: caption with no image; left in the inbox")
-    for image_rel, row in sorted(manifest_rows.items()):
-        if image_rel not in image_set:
-            problems.append(
-                f"{row.file}: row for '{image_rel}' names no image in the inbox; it waits there for the image"
-            )
-    return Discovery(drops, problems, read_manifests, temp_files)
+
+def _read_manifests(
+    inbox: Path, manifests: list[str], max_bytes: int, problems: list[str]
+) -> tuple[dict[str, Caption], dict[str, Manifest]]:
+    """Every manifest's rows by image path, and the manifests read; problems appended."""
+    rows: dict[str, Caption] = {}
+    read: dict[str, Manifest] = {}
+    for manifest in manifests:
+        manifest_rows, parsed, manifest_problems = _read_manifest(inbox, manifest, max_bytes)
+        problems.extend(manifest_problems)
+        if parsed is not None:
+            rows.update(manifest_rows)
+            read[manifest] = parsed
+            if not parsed.rows:
+                problems.append(f"{manifest}: no row names an image; left in the inbox")
+    return rows, read
+
+
+def _drop(
+    inbox: Path, image: str, sidecar: str | None, row: Caption | None, settings: DiscoverSettings, problems: list[str]
+) -> Drop:
+    """The image with its caption: the sidecar (carrying the row's place, date and credit),
+    else the manifest row. An unreadable sidecar is a problem line and stays in the inbox."""
+    drop = Drop(image, caption=row)
+    try:
+        status = (inbox / image).stat()
+        drop.size, drop.mtime_ns = status.st_size, status.st_mtime_ns
+    except OSError:
+        pass  # gone already: fixity reports it
+    if sidecar is None:
+        return drop
+    try:
+        data = _read_capped(inbox / sidecar, settings.max_caption_bytes)
+        text, encoding = decode_caption(data, settings.max_caption_bytes)
+    except (OSError, CaptionDecodeError) as exc:
+        problems.append(f"{sidecar}: {exc}; the image is ingested without it and the caption left in the inbox")
+        return drop
+    drop.caption = Caption(
+        text=text,
+        file=sidecar,
+        encoding=encoding,
+        sha256=sha256_of_bytes(data),
+        is_sidecar=True,
+        place=row.place if row else None,
+        date=row.date if row else None,
+        credit=row.credit if row else None,
+        manifest_row=row,
+    )
+    if row is not None and row.text and row.text != text:
+        drop.notes.append(f"{row.file} also gives a caption for this file; the sidecar {sidecar} is used")
+    return drop
 
 
 def new_record(drop: Drop, ctx: RunContext) -> Record:
