@@ -117,8 +117,22 @@ def _describe(person: Person) -> str:
 
 
 def run(record: Record, ctx: RunContext) -> Record:
+    """Describe the record from what was read: its people, kind, place and date.
+
+    One metadata-extraction event says what was found and from where; it is a warning
+    when a manifest cell could not be used (a place not in the gazetteer, a bad date).
+    """
+    notes = _describe_people_and_kind(record)
+    place_ok = _find_place(record, ctx, notes)
+    date_ok = _find_date(record, ctx, notes)
+    outcome = Outcome.SUCCESS if place_ok and date_ok else Outcome.WARNING
+    record.add_event(EventType.METADATA_EXTRACTION, ctx.timestamp(), ctx.agent(), outcome, "; ".join(notes))
+    return record
+
+
+def _describe_people_and_kind(record: Record) -> list[str]:
+    """Set the record's persons (stone and caption merged) and kind; the notes for its event."""
     notes: list[str] = []
-    outcome = Outcome.SUCCESS
     stone, conflicts = read_persons(record)
     kind, why = kind_of(record.caption, stone)
     record.kind = kind
@@ -141,17 +155,21 @@ def run(record: Record, ctx: RunContext) -> Record:
         # Only the OCR text shows these, so this flag is raised here, not re-checked in flags.py.
         unparsed = ", ".join(f"'{year}'" for year in stone.unparsed_years)
         record.add_flag(FlagCode.UNPARSED_YEARS, f"year-like text on the stone forms no valid life span: {unparsed}")
+    return notes
 
+
+def _find_place(record: Record, ctx: RunContext, notes: list[str]) -> bool:
+    """The place, from the first that names one: the manifest, the caption, the stone, the
+    GPS position (within `places.gps_max_km`). False: the manifest's place is unknown."""
     gazetteer = ctx.gazetteer
+    manifest_ok = True
     manifest_place = _manifest_value(ctx, record, "place")
-    manifest_date = _manifest_value(ctx, record, "date")
-    site = None
     if manifest_place:
         site = gazetteer.get(manifest_place) or gazetteer.find(manifest_place)
         if site is not None:
             record.place = site.to_place("manifest")
         else:
-            outcome = Outcome.WARNING
+            manifest_ok = False
             notes.append(f"manifest place '{manifest_place}' is not in the gazetteer")
     caption_for_place = place_text(record.caption or "", ctx.settings.provenance.credit)
     if record.place is None and (site := gazetteer.find(caption_for_place)):
@@ -164,12 +182,19 @@ def run(record: Record, ctx: RunContext) -> Record:
             record.place = nearest[0].to_place("gps")
     if record.place is not None:
         notes.append(f"place {record.place.name} (from {record.place.source})")
+    return manifest_ok
 
+
+def _find_date(record: Record, ctx: RunContext, notes: list[str]) -> bool:
+    """The photo's date, from the first that gives one: the manifest, the caption, EXIF.
+    False: the manifest's date does not parse."""
+    manifest_ok = True
+    manifest_date = _manifest_value(ctx, record, "date")
     if manifest_date:
         try:
             record.date = parse_date_cell(manifest_date, "manifest")
         except DateParseError as exc:
-            outcome = Outcome.WARNING
+            manifest_ok = False
             notes.append(f"manifest date: {exc}")
     if record.date is None and record.caption:
         record.date = date_in_text(record.caption, "caption")
@@ -177,9 +202,7 @@ def run(record: Record, ctx: RunContext) -> Record:
         record.date = _exif_date(record.exif.date_taken)
     if record.date is not None:
         notes.append(f"date {record.date.value} (from {record.date.source})")
-
-    record.add_event(EventType.METADATA_EXTRACTION, ctx.timestamp(), ctx.agent(), outcome, "; ".join(notes))
-    return record
+    return manifest_ok
 
 
 def _exif_date(date_taken: str) -> PhotoDate:
