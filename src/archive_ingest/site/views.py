@@ -28,7 +28,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..record import Event, EventType, Record
+from ..record import Event, EventType, Person, Place, Record
 from .images import Pictures
 
 #: Kinds counted as graves and as monuments on a place's page.
@@ -123,26 +123,10 @@ class RecordView:
 
 def record_view(record: Record, pictures: Pictures, default_provenance: Any, known_ids: set[str]) -> RecordView:
     """The view of `record`; `default_provenance` (settings) credits a record that has none."""
-    persons = [
-        PersonView(
-            name=person.name,
-            name_latin=person.name_latin or "",
-            rank=person.rank or "",
-            years=person.life_span("–"),
-            dates=" – ".join(filter(None, (person.birth_date, person.death_date))),
-            source=f"{person.source} ({person.sources.describe()})" if person.sources.describe() else person.source,
-        )
-        for person in record.persons
-    ]
+    persons = [_person_view(person) for person in record.persons]
     place = record.place
-    decades = {decade_of(person.death_year) for person in record.persons if person.death_year is not None}
-    if record.date and record.date.value[:3].isdigit():
-        decades.add(f"{record.date.value[:3]}0s")
     provenance = record.provenance or default_provenance
     caption = record.caption or ""
-    one_line = " ".join(caption.split())
-    exif = record.exif
-    camera = " ".join(filter(None, (exif.make, exif.model)))
     return RecordView(
         id=record.id,
         url=f"records/{record.id}.html",
@@ -154,9 +138,9 @@ def record_view(record: Record, pictures: Pictures, default_provenance: Any, kno
         years=", ".join(p.years for p in persons if p.years),
         date_label=record.date.value if record.date else "",
         caption=caption,
-        caption_snippet=one_line if len(one_line) <= SNIPPET_CHARS else one_line[: SNIPPET_CHARS - 1] + "…",
+        caption_snippet=_snippet(caption),
         inscription=record.ocr.text,
-        decades=sorted(decades),
+        decades=_decades(record),
         pictures=pictures,
         quarantined=record.quarantined,
         credit=provenance.credit,
@@ -164,25 +148,13 @@ def record_view(record: Record, pictures: Pictures, default_provenance: Any, kno
         source=provenance.source,
         commentary=provenance.commentary or "",
         persons=persons,
-        place=(
-            {
-                "name": place.name,
-                "name_ko": place.name_ko or "",
-                "name_ru": place.name_ru or "",
-                "province": place.province or "",
-                "lat": place.lat,
-                "lon": place.lon,
-                "source": place.source,
-            }
-            if place
-            else None
-        ),
-        gps=(exif.gps["lat"], exif.gps["lon"]) if exif.gps else None,
+        place=_place_fields(place) if place else None,
+        gps=(record.exif.gps["lat"], record.exif.gps["lon"]) if record.exif.gps else None,
         date=f"{record.date.value} ({record.date.precision}, from {record.date.source})" if record.date else "",
         flags=[(str(flag.code), flag.detail) for flag in record.flags],
         review={
             "status": str(record.review.status),
-            "by": "a reviewer" if record.review.by else "",
+            "by": "a reviewer" if record.review.by else "",  # logins are not published
             "at": _when(record.review.at or ""),
         },
         events=[history_entry(event) for event in record.events],
@@ -194,18 +166,57 @@ def record_view(record: Record, pictures: Pictures, default_provenance: Any, kno
             "sha256": record.file.sha256,
             "ingested": record.source.ingested_at or "",
         },
-        exif=[
-            (label, value)
-            for label, value in (
-                ("date taken", exif.date_taken or ""),
-                ("camera", camera),
-                ("artist", exif.artist or ""),
-                ("copyright", exif.copyright or ""),
-                ("description", exif.description or ""),
-            )
-            if value
-        ],
+        exif=_exif_rows(record),
     )
+
+
+def _person_view(person: Person) -> PersonView:
+    described = person.sources.describe()
+    return PersonView(
+        name=person.name,
+        name_latin=person.name_latin or "",
+        rank=person.rank or "",
+        years=person.life_span("–"),
+        dates=" – ".join(filter(None, (person.birth_date, person.death_date))),
+        source=f"{person.source} ({described})" if described else person.source,
+    )
+
+
+def _decades(record: Record) -> list[str]:
+    """The decades the browse page files the record under: its people's deaths, the photo's date."""
+    decades = {decade_of(person.death_year) for person in record.persons if person.death_year is not None}
+    if record.date and record.date.value[:3].isdigit():
+        decades.add(f"{record.date.value[:3]}0s")
+    return sorted(decades)
+
+
+def _snippet(caption: str) -> str:
+    one_line = " ".join(caption.split())
+    return one_line if len(one_line) <= SNIPPET_CHARS else one_line[: SNIPPET_CHARS - 1] + "…"
+
+
+def _place_fields(place: Place) -> dict[str, Any]:
+    return {
+        "name": place.name,
+        "name_ko": place.name_ko or "",
+        "name_ru": place.name_ru or "",
+        "province": place.province or "",
+        "lat": place.lat,
+        "lon": place.lon,
+        "source": place.source,
+    }
+
+
+def _exif_rows(record: Record) -> list[tuple[str, str]]:
+    exif = record.exif
+    rows = (
+        ("date taken", exif.date_taken or ""),
+        ("camera", " ".join(filter(None, (exif.make, exif.model)))),
+        ("artist", exif.artist or ""),
+        ("copyright", exif.copyright or ""),
+        ("description", exif.description or ""),
+    )
+    return [(label, value) for label, value in rows if value]
 
 
 def _title(record: Record) -> str:
