@@ -57,7 +57,7 @@ def test_gps_far_from_the_captioned_place_is_flagged(archive_home: ArchiveHome) 
     assert [(f.code, f.detail) for f in record.flags if f.code == "place_conflict"] == [
         (
             "place_conflict",
-            "the caption says Chongjin, but the GPS fix 39.0341, 125.7853 is 456 km away; it is 2 km from Pyongyang",
+            "the caption says Chongjin, but the GPS fix 39.0341, 125.7853 is 456 km away; it is 3 km from Pyongyang",
         )
     ]
 

@@ -57,10 +57,10 @@ def test_packaged_gazetteer_entry_is_complete(gazetteer: Gazetteer) -> None:
 @pytest.mark.parametrize(
     ("name", "province", "lat", "lon"),
     [
-        ("Pyongyang", "Pyongyang (directly governed city)", 39.0392, 125.7625),
+        ("Pyongyang", "Pyongyang (directly governed city)", 39.0339, 125.7543),
         ("Wonsan", "Kangwon", 39.1528, 127.4436),
         ("Chongjin", "North Hamgyong", 41.7956, 129.7758),
-        ("Rajin", "North Hamgyong", 42.2481, 130.3017),
+        ("Rajin", "North Hamgyong", 42.2556, 130.2831),
         ("Hamhung", "South Hamgyong", 39.9183, 127.5364),
         ("Uiju", "North Pyongan", 40.1989, 124.5317),
         ("Haeju", "South Hwanghae", 38.0406, 125.7147),
