@@ -13,7 +13,7 @@ OpenCV does the filtering.
 
 - `equalise`: local contrast (CLAHE), only for the line detector's copy of the page.
 
-CLAHE is never used on what a recogniser reads: on the sample stones' true text crops it
+CLAHE is never used on what a recogniser reads: on the tuning set's stones (../shared/samples), true text crops, it
 lost two of nine easy stones' years that plain grayscale read, while dividing by the
 background lost none (measured). For finding lines it helps: on the tuning samples the
 detector found the lines of 5 of 16 hard stones on an equalised page against 4 plain.

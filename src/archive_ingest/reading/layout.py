@@ -99,7 +99,7 @@ def inscription_box(words: Sequence[Word], page_size: tuple[int, int]) -> tuple[
     bottom = max(w.box[1] + w.box[3] for w in best)
     side = max(3 * height, (right - left) / 2)
     # More room below than above: the survey (Russian only) often misses what sits under
-    # the names (a bigger Hangul line, the years); measured on the shared samples, 5 letter
+    # the names (a bigger Hangul line, the years); measured on the tuning set (../shared/samples: in-sample), 5 letter
     # heights below took medium stones' years from 4/12 to 5/12 and kept easy ones at 9/9.
     width, page_height = page_size
     return (

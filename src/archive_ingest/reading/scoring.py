@@ -15,7 +15,7 @@
   range such as 1884-1949) is strong evidence the digits were read right.
 - Junk words (punctuation read from grain, very low confidence) cost a quarter point
   each, so a reading of the whole stone does not win on volume; a full point made an
-  empty reading beat a faint but real one on the samples.
+  empty reading beat a faint but real one on the tuning set (../shared/samples).
 
 The same score ranks the rotations of the orientation sweep (on its survey readings).
 """
