@@ -193,7 +193,7 @@ def test_version_and_help_import_only_the_commands_definitions() -> None:
     # Issue 13, item 14: `--version` and `--help` took 0.45 s, nearly all of it imports
     # (the settings, rich, the catalog and review for every command). Each command now
     # imports what it needs when it runs; here nothing heavy may be loaded for --help.
-    heavy = ("archive_ingest.config", "archive_ingest.catalog", "archive_ingest.review", "rich", "pydantic", "yaml")
+    heavy = ("archive_ingest.config", "archive_ingest.catalog", "archive_ingest.review", "rich", "msgspec", "yaml")
     code = (
         "import sys; from click.testing import CliRunner; from archive_ingest.cli import cli; "
         "[CliRunner().invoke(cli, args) for args in (['--version'], ['--help'], ['search', '--help'], "

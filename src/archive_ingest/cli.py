@@ -22,7 +22,7 @@ from .cli_review import review
 from .cli_site import site
 
 if TYPE_CHECKING:
-    # Each command imports what it needs when it runs (the settings' pydantic models, the
+    # Each command imports what it needs when it runs (the settings with PyYAML, the
     # catalog, rich, the pipeline with pytesseract and numpy): `--version`, `--help` and
     # `show` should not pay for what `run` needs (issue 13, item 14; `benchmarks/search.py`).
     from rich.console import Console

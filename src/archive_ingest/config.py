@@ -7,21 +7,24 @@ file are relative to the folder that holds it, so a command works from any subfo
 `init_archive` makes a new archive from the template shipped in the package
 (`data/pipeline.yaml`, every key commented; the repository's `pipeline.yaml` links to it).
 
-Every section is a pydantic model with `extra="forbid"`, so a misspelt key fails at load
-time, before any file moves, instead of deep inside a batch; each problem is one line
-naming the file and the key.
+Every section is a frozen `msgspec.Struct` that forbids unknown fields, so a misspelt key
+fails at load time, before any file moves, instead of deep inside a batch; each problem is
+one line naming the file and the key (`_problems` words them). msgspec imports in about
+6 ms, which every command pays (issue 13, item 14).
 """
 
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args, get_origin
 
+import msgspec
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from msgspec import Meta, field
+from msgspec.structs import force_setattr
 
 from .errors import ConfigError
 
@@ -38,46 +41,53 @@ DEFAULT_STAGES = list(KNOWN_STAGES)
 DEFAULT_EXTENSIONS = [".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp"]
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class _Section(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
+    """A section of `pipeline.yaml`: unknown keys refused, never changed once made.
+
+    Each section says `frozen=True` again, which msgspec does not need but type checkers do
+    (they take a subclass of a frozen class without it as a mutable one).
+    """
 
 
-class PathSettings(_Section):
+class PathSettings(_Section, frozen=True):
     inbox: Path = Path("inbox")
     archive: Path = Path("archive")
     catalog: Path = Path("archive/catalog.json")
 
 
-class DiscoverSettings(_Section):
-    extensions: list[str] = Field(default_factory=lambda: list(DEFAULT_EXTENSIONS))
+def _dotted_extensions(value: list[str]) -> list[str]:
+    """`discover.extensions`, lowercased; each must start with a dot."""
+    for ext in value:
+        if not ext.startswith("."):
+            raise ValueError(f"extension {ext!r} must start with a dot")
+    return [ext.lower() for ext in value]
+
+
+class DiscoverSettings(_Section, frozen=True):
+    extensions: list[str] = field(default_factory=lambda: list(DEFAULT_EXTENSIONS))
     manifest: str = "captions.csv"
-    max_caption_bytes: Annotated[int, Field(ge=1)] = 1_000_000
+    max_caption_bytes: Annotated[int, Meta(ge=1)] = 1_000_000
 
-    @field_validator("extensions")
-    @classmethod
-    def _lowercase_with_dot(cls, value: list[str]) -> list[str]:
-        for ext in value:
-            if not ext.startswith("."):
-                raise ValueError(f"extension {ext!r} must start with a dot")
-        return [ext.lower() for ext in value]
+    def __post_init__(self) -> None:
+        force_setattr(self, "extensions", _dotted_extensions(self.extensions))
 
 
-class IdentifySettings(_Section):
-    max_image_pixels: Annotated[int, Field(ge=1)] = 150_000_000
+class IdentifySettings(_Section, frozen=True):
+    max_image_pixels: Annotated[int, Meta(ge=1)] = 150_000_000
 
 
-class SimilarSettings(_Section):
+class SimilarSettings(_Section, frozen=True):
     """Near duplicates (`stages/similar.py`); the thresholds are measured by `benchmarks/near_duplicates.py`."""
 
-    phash_max_distance: Annotated[int, Field(ge=0, le=64)] = 18
+    phash_max_distance: Annotated[int, Meta(ge=0, le=64)] = 18
     """Pairs within this many pHash bits (of 64) are candidates, confirmed on the pixels."""
-    confirm_min_score: Annotated[float, Field(ge=0, le=1)] = 0.85
+    confirm_min_score: Annotated[float, Meta(ge=0, le=1)] = 0.85
     """Pixel match (worst tile's agreement after alignment, 0-1) from which a candidate is confirmed."""
-    max_candidates: Annotated[int, Field(ge=1)] = 10
+    max_candidates: Annotated[int, Meta(ge=1)] = 10
     """Candidates compared per new photo, nearest first; the rest are only named in the event."""
 
 
-class OcrSettings(_Section):
+class OcrSettings(_Section, frozen=True):
     """How the OCR stage reads an inscription (see `reading/reader.py` for the plans)."""
 
     engine: Literal["auto", "pytesseract", "tesserocr"] = "auto"
@@ -86,102 +96,111 @@ class OcrSettings(_Section):
     line_engine: Literal["auto", "rapidocr", "none"] = "auto"
     """Finds the text lines and reads their digits (`reading/plan_lines.py`). auto: rapidocr
     when it is installed, else none; none: tesseract alone reads (`reading/plan_survey.py`)."""
-    languages: list[str] = Field(default_factory=lambda: ["rus", "kor", "eng"], min_length=1)
-    psm: Annotated[int, Field(ge=3, le=13)] = 6
+    languages: Annotated[list[str], Meta(min_length=1)] = field(default_factory=lambda: ["rus", "kor", "eng"])
+    psm: Annotated[int, Meta(ge=3, le=13)] = 6
     """Survey plan: page segmentation mode of the first candidates (read with and without binarising)."""
-    extra_psms: list[Annotated[int, Field(ge=3, le=13)]] = Field(default_factory=lambda: [11])
+    extra_psms: list[Annotated[int, Meta(ge=3, le=13)]] = field(default_factory=lambda: [11])
     """Survey plan: further modes tried on the flattened crop."""
-    timeout_seconds: Annotated[float, Field(gt=0)] = 120.0
+    timeout_seconds: Annotated[float, Meta(gt=0)] = 120.0
     """A single tesseract call running longer is stopped (the record gets `ocr_failed`)."""
     time_budget_seconds: float | None = None
     """Ignored, kept so older pipeline.yaml files still load: reading no longer depends on
     the clock (the same bytes and settings give the same record on a busy machine)."""
-    max_long_edge: Annotated[int, Field(ge=200)] = 2000
+    max_long_edge: Annotated[int, Meta(ge=200)] = 2000
     survey_language: str = "rus"
     """Survey plan: the one fast language of the survey that finds the inscription and its rotation."""
-    survey_long_edge: Annotated[int, Field(ge=200)] = 1000
-    detect_long_edge: Annotated[int, Field(ge=320, le=4000)] = 960
+    survey_long_edge: Annotated[int, Meta(ge=200)] = 1000
+    detect_long_edge: Annotated[int, Meta(ge=320, le=4000)] = 960
     """Line plan: the detector reads a copy of the page this big (long edge, pixels)."""
-    max_lines: Annotated[int, Field(ge=1, le=100)] = 12
+    max_lines: Annotated[int, Meta(ge=1, le=100)] = 12
     """Line plan: at most this many lines of the inscription are read (the largest)."""
     sweep: bool = True
     """Find the rotation when EXIF names none (both plans; see their docstrings)."""
-    letter_px: Annotated[int, Field(ge=10, le=200)] = 40
+    letter_px: Annotated[int, Meta(ge=10, le=200)] = 40
     """Letter height (pixels) the inscription is scaled to before tesseract reads it."""
-    min_word_confidence: Annotated[float, Field(ge=0, le=100)] = 40.0
+    min_word_confidence: Annotated[float, Meta(ge=0, le=100)] = 40.0
     """Words read with less confidence stay in the word list but not in `ocr.text`."""
 
 
-class FlagSettings(_Section):
-    ocr_low_confidence_below: Annotated[float, Field(ge=0, le=100)] = 60.0
-    ocr_kinds: list[str] = Field(default_factory=lambda: ["headstone", "monument"])
+class FlagSettings(_Section, frozen=True):
+    ocr_low_confidence_below: Annotated[float, Meta(ge=0, le=100)] = 60.0
+    ocr_kinds: list[str] = field(default_factory=lambda: ["headstone", "monument"])
 
 
-class ProvenanceSettings(_Section):
+class ProvenanceSettings(_Section, frozen=True):
     credit: str = "Russian Embassy in Pyongyang"
     rights: str = "All photos are the property of the Russian Embassy in Pyongyang."
     source: str = "Photo series published by the Russian Embassy in Pyongyang (@RusEmbDPRK)"
     commentary: str | None = "Koryo Tours"
 
 
-class AccessSettings(_Section):
+class AccessSettings(_Section, frozen=True):
     """Access copies (`stages/access.py`): the JPEGs that may leave the archive, credit embedded.
 
     The originals are never touched; these sizes only decide what is derived from them.
     """
 
-    long_edge: Annotated[int, Field(ge=64, le=20_000)] = 1600
+    long_edge: Annotated[int, Meta(ge=64, le=20_000)] = 1600
     """Long edge in pixels of the access copy (a smaller original is not enlarged)."""
-    thumbnail_edge: Annotated[int, Field(ge=16, le=2000)] = 320
+    thumbnail_edge: Annotated[int, Meta(ge=16, le=2000)] = 320
     """Long edge in pixels of the thumbnail."""
-    quality: Annotated[int, Field(ge=1, le=95)] = 85
+    quality: Annotated[int, Meta(ge=1, le=95)] = 85
     """JPEG quality of both (above 95 Pillow's encoder only grows the file)."""
 
-    @model_validator(mode="after")
-    def _thumbnail_not_larger(self) -> AccessSettings:
+    def __post_init__(self) -> None:
         if self.thumbnail_edge > self.long_edge:
             raise ValueError(f"thumbnail_edge {self.thumbnail_edge} is larger than long_edge {self.long_edge}")
-        return self
 
 
-class CatalogSettings(_Section):
-    batch_size: Annotated[int, Field(ge=1, le=10_000)] = 25
+class CatalogSettings(_Section, frozen=True):
+    batch_size: Annotated[int, Meta(ge=1, le=10_000)] = 25
 
 
-class PlaceSettings(_Section):
+class PlaceSettings(_Section, frozen=True):
     gazetteer: Path | None = None
-    gps_max_km: Annotated[float, Field(gt=0)] = 5.0
-    gps_conflict_km: Annotated[float, Field(gt=0)] = 25.0
+    gps_max_km: Annotated[float, Meta(gt=0)] = 5.0
+    gps_conflict_km: Annotated[float, Meta(gt=0)] = 25.0
 
 
-class Settings(_Section):
+def _known_stages(value: list[str]) -> list[str]:
+    """`stages`: known names, each once, `fixity` first and `file` last."""
+    for name in value:
+        if name not in KNOWN_STAGES:
+            raise ValueError(f"unknown stage {name!r} (known: {', '.join(KNOWN_STAGES)})")
+    if len(set(value)) != len(value):
+        raise ValueError("a stage is listed twice")
+    if not value or value[0] != "fixity":
+        raise ValueError("the first stage must be 'fixity' (hash before anything else)")
+    if value[-1] != "file":
+        raise ValueError("the last stage must be 'file' (nothing changes after filing)")
+    return value
+
+
+class Settings(_Section, frozen=True):
     """The whole of `pipeline.yaml`, with paths made absolute against its folder."""
 
-    paths: PathSettings = Field(default_factory=PathSettings)
-    stages: list[str] = Field(default_factory=lambda: list(DEFAULT_STAGES))
-    discover: DiscoverSettings = Field(default_factory=DiscoverSettings)
-    identify: IdentifySettings = Field(default_factory=IdentifySettings)
-    similar: SimilarSettings = Field(default_factory=SimilarSettings)
-    ocr: OcrSettings = Field(default_factory=OcrSettings)
-    flags: FlagSettings = Field(default_factory=FlagSettings)
-    provenance: ProvenanceSettings = Field(default_factory=ProvenanceSettings)
-    access: AccessSettings = Field(default_factory=AccessSettings)
-    catalog: CatalogSettings = Field(default_factory=CatalogSettings)
-    places: PlaceSettings = Field(default_factory=PlaceSettings)
+    paths: PathSettings = field(default_factory=PathSettings)
+    stages: list[str] = field(default_factory=lambda: list(DEFAULT_STAGES))
+    discover: DiscoverSettings = field(default_factory=DiscoverSettings)
+    identify: IdentifySettings = field(default_factory=IdentifySettings)
+    similar: SimilarSettings = field(default_factory=SimilarSettings)
+    ocr: OcrSettings = field(default_factory=OcrSettings)
+    flags: FlagSettings = field(default_factory=FlagSettings)
+    provenance: ProvenanceSettings = field(default_factory=ProvenanceSettings)
+    access: AccessSettings = field(default_factory=AccessSettings)
+    catalog: CatalogSettings = field(default_factory=CatalogSettings)
+    places: PlaceSettings = field(default_factory=PlaceSettings)
 
-    @field_validator("stages")
-    @classmethod
-    def _known_stages(cls, value: list[str]) -> list[str]:
-        for name in value:
-            if name not in KNOWN_STAGES:
-                raise ValueError(f"unknown stage {name!r} (known: {', '.join(KNOWN_STAGES)})")
-        if len(set(value)) != len(value):
-            raise ValueError("a stage is listed twice")
-        if not value or value[0] != "fixity":
-            raise ValueError("the first stage must be 'fixity' (hash before anything else)")
-        if value[-1] != "file":
-            raise ValueError("the last stage must be 'file' (nothing changes after filing)")
-        return value
+    def __post_init__(self) -> None:
+        _known_stages(self.stages)
+
+
+#: The checks of one key beyond its type (the sections' `__post_init__` runs them too):
+#: `_problems` runs each once its key's value has the right type, and names the key.
+_KEY_CHECKS: dict[tuple[type[_Section], str], Callable[[Any], object]] = {
+    (DiscoverSettings, "extensions"): _dotted_extensions,
+    (Settings, "stages"): _known_stages,
+}
 
 
 def find_config(start: Path | None = None) -> Path:
@@ -247,9 +266,9 @@ def load_settings(
     if not isinstance(raw, dict):
         raise ConfigError(f"{shown}: expected a mapping of sections, got {type(raw).__name__}")
     try:
-        settings = Settings.model_validate(raw)
-    except ValidationError as exc:
-        raise ConfigError(_one_line(shown, exc)) from exc
+        settings: Settings = _convert(raw, Settings)
+    except msgspec.ValidationError as exc:
+        raise ConfigError(_one_line(shown, raw, exc)) from exc
 
     # The folder the file was found in, not the one a link to it points into: the
     # repository's pipeline.yaml links to the packaged template and names the repository's inbox.
@@ -273,11 +292,10 @@ def load_settings(
             raise ConfigError(
                 f"{shown}: places.gazetteer: cannot read {gazetteer_path}: {exc.strerror or exc}"
             ) from exc
-    return settings.model_copy(
-        update={
-            "paths": PathSettings(inbox=inbox_dir, archive=archive_dir, catalog=catalog),
-            "places": settings.places.model_copy(update={"gazetteer": gazetteer_path}),
-        }
+    return msgspec.structs.replace(
+        settings,
+        paths=PathSettings(inbox=inbox_dir, archive=archive_dir, catalog=catalog),
+        places=msgspec.structs.replace(settings.places, gazetteer=gazetteer_path),
     )
 
 
@@ -310,28 +328,148 @@ def _absolute(base: Path, value: Path) -> Path:
     return (base / value).resolve() if not value.is_absolute() else value
 
 
-def _one_line(filename: str, exc: ValidationError) -> str:
-    """`pipeline.yaml: ocr.min_confidance: unknown key (known keys: ...)`, for the first error."""
-    error = exc.errors()[0]
-    key = ".".join(str(part) for part in error["loc"]) or "(top level)"
-    if error["type"] == "extra_forbidden":
-        message = f"unknown key (known keys: {', '.join(_known_keys(error['loc'][:-1]))})"
-    else:
-        message = error["msg"].removeprefix("Value error, ")
-    more = len(exc.errors()) - 1
+def _convert(value: Any, type_: Any) -> Any:
+    """`value` (as YAML reads it) as a `type_`: "6" is an int, a str a Path; raises `msgspec.ValidationError`."""
+    return msgspec.convert(value, type_, strict=False, dec_hook=_path_from_str)
+
+
+def _path_from_str(type_: type, value: Any) -> Any:
+    """msgspec's hook for the types it does not know: here only `Path`, from a str."""
+    if type_ is Path and isinstance(value, str):
+        return Path(value)
+    raise TypeError(f"Expected `{type_.__name__}`, got `{type(value).__name__}`")
+
+
+def _one_line(filename: str, raw: dict[Any, Any], exc: msgspec.ValidationError) -> str:
+    """`pipeline.yaml: ocr.min_confidance: unknown key (known keys: ...)`, for the first problem.
+
+    msgspec stops at the first problem it meets, in the file's order; `_problems` finds
+    them all, in the order of the keys in `Settings`, so the line names the first and counts
+    the others.
+    """
+    problems = _problems(raw, Settings, ()) or [((), str(exc))]
+    loc, message = problems[0]
+    key = ".".join(str(part) for part in loc) or "(top level)"
+    more = len(problems) - 1
     suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
     return f"{filename}: {key}: {message}{suffix}"
 
 
-def _known_keys(section: tuple[int | str, ...]) -> list[str]:
-    """The keys the section at `section` (a path of keys from the top) accepts."""
-    model: type[BaseModel] = Settings
-    for part in section:
-        annotation = model.model_fields[str(part)].annotation
-        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
-            break
-        model = annotation
-    return list(model.model_fields)
+_Problem = tuple[tuple[object, ...], str]
+
+
+def _problems(value: Any, type_: Any, loc: tuple[object, ...]) -> list[_Problem]:
+    """What is wrong with `value` as a `type_` (at `loc`, a path of keys): each problem's path and reason.
+
+    A section's keys are checked in the order the section declares them, then the keys it
+    does not know, then (when all its keys are right) the section as a whole (`__post_init__`);
+    a list's items one by one, then the list.
+    """
+    if isinstance(type_, type) and issubclass(type_, _Section):
+        return _section_problems(value, type_, loc)
+    base, _ = _unwrapped(type_)
+    if get_origin(base) is list and isinstance(value, list):
+        (item_type,) = get_args(base)
+        items = [problem for i, item in enumerate(value) for problem in _problems(item, item_type, (*loc, i))]
+        if items:
+            return items
+    try:
+        _convert(value, type_)
+    except msgspec.ValidationError:
+        return [(loc, _reason(value, type_))]
+    return []
+
+
+def _section_problems(value: Any, section: type[_Section], loc: tuple[object, ...]) -> list[_Problem]:
+    """`_problems` of a section: its keys, the keys it does not know, then its own checks."""
+    if not isinstance(value, dict):
+        return [(loc, "Input should be a valid dictionary")]
+    problems: list[_Problem] = []
+    for info in msgspec.structs.fields(section):
+        if info.name not in value:
+            continue
+        where = (*loc, info.name)
+        found = _problems(value[info.name], info.type, where)
+        check = _KEY_CHECKS.get((section, info.name))
+        if not found and check is not None:
+            try:
+                check(_convert(value[info.name], info.type))
+            except ValueError as exc:
+                found = [(where, str(exc))]
+        problems += found
+    for key in value:
+        if not isinstance(key, str):
+            problems.append(((*loc, key), "Keys should be strings"))
+        elif key not in section.__struct_fields__:
+            problems.append(((*loc, key), f"unknown key (known keys: {', '.join(section.__struct_fields__)})"))
+    if not problems:
+        try:
+            _convert(value, section)
+        except msgspec.ValidationError as exc:  # the section's __post_init__: its message, as raised
+            problems.append((loc, str(exc)))
+    return problems
+
+
+def _unwrapped(type_: Any) -> tuple[Any, Meta | None]:
+    """`Annotated[int, Meta(ge=1)] | None` -> (int, Meta(ge=1)): the type a value must have, and its bounds."""
+    if get_origin(type_) is not Annotated and type(None) in get_args(type_):  # X | None
+        (type_,) = (arg for arg in get_args(type_) if arg is not type(None))
+    if get_origin(type_) is Annotated:
+        base, *extras = get_args(type_)
+        return base, next((extra for extra in extras if isinstance(extra, Meta)), None)
+    return type_, None
+
+
+def _reason(value: Any, type_: Any) -> str:
+    """Why `value` is not a `type_` (it is not): the wrong type, or out of bounds.
+
+    Worded as `pipeline.yaml`'s messages always were ("Input should be less than or equal to 13"),
+    the bounds as `Meta` declares them.
+    """
+    base, meta = _unwrapped(type_)
+    try:
+        typed = _convert(value, base)
+    except msgspec.ValidationError:
+        return _type_reason(value, base)
+    if meta is not None:
+        if meta.min_length is not None and len(typed) < meta.min_length:
+            items = "item" if meta.min_length == 1 else "items"
+            return f"List should have at least {meta.min_length} {items} after validation, not {len(typed)}"
+        if meta.gt is not None and typed <= meta.gt:
+            return f"Input should be greater than {meta.gt}"
+        if meta.ge is not None and typed < meta.ge:
+            return f"Input should be greater than or equal to {meta.ge}"
+        if meta.lt is not None and typed >= meta.lt:
+            return f"Input should be less than {meta.lt}"
+        if meta.le is not None and typed > meta.le:
+            return f"Input should be less than or equal to {meta.le}"
+    return f"Input should be a valid {getattr(base, '__name__', base)}"
+
+
+def _type_reason(value: Any, base: Any) -> str:
+    """Why `value` is not of type `base` at all."""
+    if get_origin(base) is Literal:
+        choices = [repr(choice) for choice in get_args(base)]
+        return f"Input should be {', '.join(choices[:-1])} or {choices[-1]}"
+    if get_origin(base) is list:
+        return "Input should be a valid list"
+    if base is Path:
+        return "Input is not a valid path"
+    if base is bool:
+        unclear = isinstance(value, str | int | float)
+        return "Input should be a valid boolean" + (", unable to interpret input" if unclear else "")
+    if base is int:
+        if isinstance(value, str):
+            return "Input should be a valid integer, unable to parse string as an integer"
+        if isinstance(value, float) and not value.is_integer():
+            return "Input should be a valid integer, got a number with a fractional part"
+        return "Input should be a valid integer"
+    if base is float:
+        unparsed = ", unable to parse string as a number" if isinstance(value, str) else ""
+        return f"Input should be a valid number{unparsed}"
+    if base is str:
+        return "Input should be a valid string"
+    return f"Input should be a valid {getattr(base, '__name__', base)}"
 
 
 # -- a new archive ------------------------------------------------------------------
@@ -351,6 +489,8 @@ class NewArchive:
 
 def config_template() -> str:
     """The `pipeline.yaml` a new archive starts with: every key at its default, commented."""
+    from importlib import resources  # here: only `init` reads the template
+
     return (resources.files("archive_ingest") / "data" / CONFIG_FILENAME).read_text(encoding="utf-8")
 
 
