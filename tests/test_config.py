@@ -31,15 +31,18 @@ def write_config(tmp_path: Path, text: str) -> Path:
             "extra_psms, timeout_seconds, time_budget_seconds, max_long_edge, survey_language, survey_long_edge, "
             "detect_long_edge, max_lines, sweep, letter_px, min_word_confidence)",
         ),
+        ("ocr:\n  psm: many\n", "pipeline.yaml: ocr.psm: expected int, got str"),
+        ("ocr:\n  psm: 14\n", "pipeline.yaml: ocr.psm: expected int <= 13"),
+        ("ocr:\n  extra_psms: [11, 2]\n", "pipeline.yaml: ocr.extra_psms[1]: expected int >= 3"),
         (
-            "ocr:\n  psm: many\n",
-            "pipeline.yaml: ocr.psm: Input should be a valid integer, unable to parse string as an integer",
+            "ocr:\n  engine: tesseract\n",
+            "pipeline.yaml: ocr.engine: invalid enum value 'tesseract' (known values: auto, pytesseract, tesserocr)",
         ),
-        ("ocr:\n  psm: 14\n", "pipeline.yaml: ocr.psm: Input should be less than or equal to 13"),
         (
             "flags:\n  ocr_low_confidence_below: 120\n",
-            "pipeline.yaml: flags.ocr_low_confidence_below: Input should be less than or equal to 100",
+            "pipeline.yaml: flags.ocr_low_confidence_below: expected float <= 100.0",
         ),
+        ("stages: fixity\n", "pipeline.yaml: stages: expected list, got str"),
         (
             "stages: [fixity, ocr, stamp, file]\n",
             "pipeline.yaml: stages: unknown stage 'stamp' (known: fixity, identify, similar, exif, ocr, extract, "
@@ -64,6 +67,10 @@ def write_config(tmp_path: Path, text: str) -> Path:
             "pipeline.yaml: discover.extensions: extension 'jpg' must start with a dot",
         ),
         (
+            "access:\n  long_edge: 300\n  thumbnail_edge: 400\n",
+            "pipeline.yaml: access: thumbnail_edge 400 is larger than long_edge 300",
+        ),
+        (
             "ocr: [\n",
             "pipeline.yaml: line 2: not valid YAML: expected the node content, but found '<stream end>'",
         ),
@@ -76,6 +83,26 @@ def test_bad_config_is_one_line_naming_the_key(
     with pytest.raises(ConfigError) as caught:
         load_settings(write_config(tmp_path, yaml_text))
     assert str(caught.value) == message
+
+
+@pytest.mark.parametrize(
+    ("yaml_text", "message"),
+    [
+        ("ocr: 5\n", "pipeline.yaml: ocr: expected mapping, got int"),
+        ("ocr:\n", "pipeline.yaml: ocr: expected mapping, got null"),  # an empty section is not a default one
+        ("ocr:\n  psm: 14\n  bad: 1\n", "pipeline.yaml: ocr.psm: expected int <= 13"),  # the first problem only
+        ("- ocr\n- flags\n", "pipeline.yaml: expected a mapping of sections, got list"),
+        ("7\n", "pipeline.yaml: expected a mapping of sections, got int"),
+    ],
+)
+def test_a_section_or_file_of_the_wrong_shape_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, yaml_text: str, message: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ConfigError) as caught:
+        load_settings(write_config(tmp_path, yaml_text))
+    assert str(caught.value) == message
+    assert "\n" not in str(caught.value) and "more problem" not in str(caught.value)
 
 
 def test_paths_are_relative_to_the_config_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -189,8 +216,7 @@ def test_a_config_found_above_is_named_by_its_whole_path(
     result = CliRunner().invoke(cli, ["verify"])
     assert result.exit_code == 2
     assert result.stderr == (
-        f"archive-ingest: error: {archive_home.config}: flags.ocr_low_confidence_below: "
-        "Input should be less than or equal to 100\n"
+        f"archive-ingest: error: {archive_home.config}: flags.ocr_low_confidence_below: expected float <= 100.0\n"
     )
     assert not archive_home.archive.exists()
 

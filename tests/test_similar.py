@@ -242,4 +242,4 @@ def test_settings_are_checked_and_the_shipped_file_says_the_defaults(tmp_path: P
     config.write_text("similar:\n  confirm_min_score: 1.5\n", encoding="utf-8")
     with pytest.raises(ConfigError) as caught:
         load_settings(config)
-    assert str(caught.value) == f"{config}: similar.confirm_min_score: Input should be less than or equal to 1"
+    assert str(caught.value) == f"{config}: similar.confirm_min_score: expected float <= 1.0"

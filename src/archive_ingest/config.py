@@ -8,15 +8,15 @@ file are relative to the folder that holds it, so a command works from any subfo
 (`data/pipeline.yaml`, every key commented; the repository's `pipeline.yaml` links to it).
 
 Every section is a frozen `msgspec.Struct` that forbids unknown fields, so a misspelt key
-fails at load time, before any file moves, instead of deep inside a batch; each problem is
-one line naming the file and the key (`_problems` words them). msgspec imports in about
-6 ms, which every command pays (issue 13, item 14).
+fails at load time, before any file moves, instead of deep inside a batch; the problem is
+one line naming the file and the key, in msgspec's own words (`_one_line`). msgspec imports
+in about 6 ms, which every command pays (issue 13, item 14).
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args, get_origin
@@ -55,11 +55,19 @@ class PathSettings(_Section, frozen=True):
     catalog: Path = Path("archive/catalog.json")
 
 
+class _BadKey(ValueError):
+    """A `__post_init__` check that failed on one key: msgspec's message names only the section."""
+
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(message)
+        self.key = key
+
+
 def _dotted_extensions(value: list[str]) -> list[str]:
     """`discover.extensions`, lowercased; each must start with a dot."""
     for ext in value:
         if not ext.startswith("."):
-            raise ValueError(f"extension {ext!r} must start with a dot")
+            raise _BadKey("extensions", f"extension {ext!r} must start with a dot")
     return [ext.lower() for ext in value]
 
 
@@ -166,13 +174,13 @@ def _known_stages(value: list[str]) -> list[str]:
     """`stages`: known names, each once, `fixity` first and `file` last."""
     for name in value:
         if name not in KNOWN_STAGES:
-            raise ValueError(f"unknown stage {name!r} (known: {', '.join(KNOWN_STAGES)})")
+            raise _BadKey("stages", f"unknown stage {name!r} (known: {', '.join(KNOWN_STAGES)})")
     if len(set(value)) != len(value):
-        raise ValueError("a stage is listed twice")
+        raise _BadKey("stages", "a stage is listed twice")
     if not value or value[0] != "fixity":
-        raise ValueError("the first stage must be 'fixity' (hash before anything else)")
+        raise _BadKey("stages", "the first stage must be 'fixity' (hash before anything else)")
     if value[-1] != "file":
-        raise ValueError("the last stage must be 'file' (nothing changes after filing)")
+        raise _BadKey("stages", "the last stage must be 'file' (nothing changes after filing)")
     return value
 
 
@@ -193,14 +201,6 @@ class Settings(_Section, frozen=True):
 
     def __post_init__(self) -> None:
         _known_stages(self.stages)
-
-
-#: The checks of one key beyond its type (the sections' `__post_init__` runs them too):
-#: `_problems` runs each once its key's value has the right type, and names the key.
-_KEY_CHECKS: dict[tuple[type[_Section], str], Callable[[Any], object]] = {
-    (DiscoverSettings, "extensions"): _dotted_extensions,
-    (Settings, "stages"): _known_stages,
-}
 
 
 def find_config(start: Path | None = None) -> Path:
@@ -266,9 +266,9 @@ def load_settings(
     if not isinstance(raw, dict):
         raise ConfigError(f"{shown}: expected a mapping of sections, got {type(raw).__name__}")
     try:
-        settings: Settings = _convert(raw, Settings)
+        settings = msgspec.convert(raw, Settings, strict=False, dec_hook=_path_from_str)
     except msgspec.ValidationError as exc:
-        raise ConfigError(_one_line(shown, raw, exc)) from exc
+        raise ConfigError(_one_line(shown, exc)) from exc
 
     # The folder the file was found in, not the one a link to it points into: the
     # repository's pipeline.yaml links to the packaged template and names the repository's inbox.
@@ -328,11 +328,6 @@ def _absolute(base: Path, value: Path) -> Path:
     return (base / value).resolve() if not value.is_absolute() else value
 
 
-def _convert(value: Any, type_: Any) -> Any:
-    """`value` (as YAML reads it) as a `type_`: "6" is an int, a str a Path; raises `msgspec.ValidationError`."""
-    return msgspec.convert(value, type_, strict=False, dec_hook=_path_from_str)
-
-
 def _path_from_str(type_: type, value: Any) -> Any:
     """msgspec's hook for the types it does not know: here only `Path`, from a str."""
     if type_ is Path and isinstance(value, str):
@@ -340,136 +335,51 @@ def _path_from_str(type_: type, value: Any) -> Any:
     raise TypeError(f"Expected `{type_.__name__}`, got `{type(value).__name__}`")
 
 
-def _one_line(filename: str, raw: dict[Any, Any], exc: msgspec.ValidationError) -> str:
-    """`pipeline.yaml: ocr.min_confidance: unknown key (known keys: ...)`, for the first problem.
+def _one_line(filename: str, exc: msgspec.ValidationError) -> str:
+    """`pipeline.yaml: ocr.psm: expected int <= 13`: msgspec's message, the key's path first.
 
-    msgspec stops at the first problem it meets, in the file's order; `_problems` finds
-    them all, in the order of the keys in `Settings`, so the line names the first and counts
-    the others.
+    msgspec stops at the first problem it meets, in the file's order, so the line names that
+    one only: the user fixes one line at a time, as with a compiler's first error. msgspec's
+    words are kept, without backticks and with YAML's names for its JSON ones (`_YAML_WORDS`);
+    an unknown key gets the section's known keys, a bad choice the values allowed. A
+    `__post_init__` error names the section it was raised in (nothing at the top level), and
+    the key too when it is a `_BadKey` (msgspec chains the error it wraps).
     """
-    problems = _problems(raw, Settings, ()) or [((), str(exc))]
-    loc, message = problems[0]
-    key = ".".join(str(part) for part in loc) or "(top level)"
-    more = len(problems) - 1
-    suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
-    return f"{filename}: {key}: {message}{suffix}"
+    reason, at, where = str(exc).rpartition(" - at `")
+    if not at:  # no path: a problem of `Settings` itself
+        reason, where = where, ""
+    in_key = where.startswith("key` in `")  # `1: x`: msgspec names the mapping, not the key
+    path = where.removeprefix("key` in `").removesuffix("`").removeprefix("$").removeprefix(".")
+    unknown = re.fullmatch(r"Object contains unknown field `(.*)`", reason)
+    if unknown and (section := _type_at(path)) is not None:
+        known = ", ".join(section.__struct_fields__)
+        path, reason = _joined(path, unknown[1]), f"unknown key (known keys: {known})"
+    elif reason.startswith("Invalid enum value") and get_origin(choice := _type_at(path)) is Literal:
+        reason += f" (known values: {', '.join(str(value) for value in get_args(choice))})"
+    elif isinstance(exc.__cause__, _BadKey):
+        path = _joined(path, exc.__cause__.key)
+    reason = re.sub(r"`([^`]*)`", lambda word: _YAML_WORDS.get(word[1], word[1]), reason)
+    if reason[:1].isupper() and reason[1:2].islower():  # msgspec's "Expected", not "EXIF"
+        reason = reason[0].lower() + reason[1:]
+    return f"{filename}: {path or '(top level)'}: {reason}{' for a key' if in_key else ''}"
 
 
-_Problem = tuple[tuple[object, ...], str]
+#: msgspec names the types of JSON; `pipeline.yaml` is YAML, whose words these are.
+_YAML_WORDS = {"object": "mapping", "array": "list"}
 
 
-def _problems(value: Any, type_: Any, loc: tuple[object, ...]) -> list[_Problem]:
-    """What is wrong with `value` as a `type_` (at `loc`, a path of keys): each problem's path and reason.
-
-    A section's keys are checked in the order the section declares them, then the keys it
-    does not know, then (when all its keys are right) the section as a whole (`__post_init__`);
-    a list's items one by one, then the list.
-    """
-    if isinstance(type_, type) and issubclass(type_, _Section):
-        return _section_problems(value, type_, loc)
-    base, _ = _unwrapped(type_)
-    if get_origin(base) is list and isinstance(value, list):
-        (item_type,) = get_args(base)
-        items = [problem for i, item in enumerate(value) for problem in _problems(item, item_type, (*loc, i))]
-        if items:
-            return items
-    try:
-        _convert(value, type_)
-    except msgspec.ValidationError:
-        return [(loc, _reason(value, type_))]
-    return []
+def _joined(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
 
 
-def _section_problems(value: Any, section: type[_Section], loc: tuple[object, ...]) -> list[_Problem]:
-    """`_problems` of a section: its keys, the keys it does not know, then its own checks."""
-    if not isinstance(value, dict):
-        return [(loc, "Input should be a valid dictionary")]
-    problems: list[_Problem] = []
-    for info in msgspec.structs.fields(section):
-        if info.name not in value:
-            continue
-        where = (*loc, info.name)
-        found = _problems(value[info.name], info.type, where)
-        check = _KEY_CHECKS.get((section, info.name))
-        if not found and check is not None:
-            try:
-                check(_convert(value[info.name], info.type))
-            except ValueError as exc:
-                found = [(where, str(exc))]
-        problems += found
-    for key in value:
-        if not isinstance(key, str):
-            problems.append(((*loc, key), "Keys should be strings"))
-        elif key not in section.__struct_fields__:
-            problems.append(((*loc, key), f"unknown key (known keys: {', '.join(section.__struct_fields__)})"))
-    if not problems:
-        try:
-            _convert(value, section)
-        except msgspec.ValidationError as exc:  # the section's __post_init__: its message, as raised
-            problems.append((loc, str(exc)))
-    return problems
-
-
-def _unwrapped(type_: Any) -> tuple[Any, Meta | None]:
-    """`Annotated[int, Meta(ge=1)] | None` -> (int, Meta(ge=1)): the type a value must have, and its bounds."""
-    if get_origin(type_) is not Annotated and type(None) in get_args(type_):  # X | None
-        (type_,) = (arg for arg in get_args(type_) if arg is not type(None))
-    if get_origin(type_) is Annotated:
-        base, *extras = get_args(type_)
-        return base, next((extra for extra in extras if isinstance(extra, Meta)), None)
-    return type_, None
-
-
-def _reason(value: Any, type_: Any) -> str:
-    """Why `value` is not a `type_` (it is not): the wrong type, or out of bounds.
-
-    Worded as `pipeline.yaml`'s messages always were ("Input should be less than or equal to 13"),
-    the bounds as `Meta` declares them.
-    """
-    base, meta = _unwrapped(type_)
-    try:
-        typed = _convert(value, base)
-    except msgspec.ValidationError:
-        return _type_reason(value, base)
-    if meta is not None:
-        if meta.min_length is not None and len(typed) < meta.min_length:
-            items = "item" if meta.min_length == 1 else "items"
-            return f"List should have at least {meta.min_length} {items} after validation, not {len(typed)}"
-        if meta.gt is not None and typed <= meta.gt:
-            return f"Input should be greater than {meta.gt}"
-        if meta.ge is not None and typed < meta.ge:
-            return f"Input should be greater than or equal to {meta.ge}"
-        if meta.lt is not None and typed >= meta.lt:
-            return f"Input should be less than {meta.lt}"
-        if meta.le is not None and typed > meta.le:
-            return f"Input should be less than or equal to {meta.le}"
-    return f"Input should be a valid {getattr(base, '__name__', base)}"
-
-
-def _type_reason(value: Any, base: Any) -> str:
-    """Why `value` is not of type `base` at all."""
-    if get_origin(base) is Literal:
-        choices = [repr(choice) for choice in get_args(base)]
-        return f"Input should be {', '.join(choices[:-1])} or {choices[-1]}"
-    if get_origin(base) is list:
-        return "Input should be a valid list"
-    if base is Path:
-        return "Input is not a valid path"
-    if base is bool:
-        unclear = isinstance(value, str | int | float)
-        return "Input should be a valid boolean" + (", unable to interpret input" if unclear else "")
-    if base is int:
-        if isinstance(value, str):
-            return "Input should be a valid integer, unable to parse string as an integer"
-        if isinstance(value, float) and not value.is_integer():
-            return "Input should be a valid integer, got a number with a fractional part"
-        return "Input should be a valid integer"
-    if base is float:
-        unparsed = ", unable to parse string as a number" if isinstance(value, str) else ""
-        return f"Input should be a valid number{unparsed}"
-    if base is str:
-        return "Input should be a valid string"
-    return f"Input should be a valid {getattr(base, '__name__', base)}"
+def _type_at(path: str) -> Any:
+    """The type `Settings` declares at `path` (`ocr`, `ocr.engine`); None past a list item."""
+    type_: Any = Settings
+    for name in filter(None, path.split(".")):
+        if not (isinstance(type_, type) and issubclass(type_, _Section)):
+            return None
+        type_ = next((info.type for info in msgspec.structs.fields(type_) if info.name == name), None)
+    return type_
 
 
 # -- a new archive ------------------------------------------------------------------
