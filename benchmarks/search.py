@@ -9,9 +9,10 @@ Korean, inscriptions with OCR misreads, about 30 events each), then times, in on
 - the first search, which builds the index (once per catalog);
 - whole-process `archive-ingest search` for a free-text query, a field query and a fuzzy
   name query (median of --repeat runs, output piped like a script's; the number of hits);
-- a catalog rewrite: `Catalog.commit` of a 100-record batch under the writer lock (a new
-  writer, so it parses the catalog once, and a second batch in the same writer), with the
-  index update.
+- a commit: `Catalog.commit` of a 100-record batch under the writer lock (a new writer,
+  and a second batch in the same writer), with the index update; then, where this process
+  may (root), a third batch with a new writer after emptying the kernel's page cache, as
+  on a freshly booted machine (the catalog and its index read from disk).
 
 Run from the repository root:
 
@@ -248,14 +249,26 @@ def median_seconds(command: list[str], cwd: Path, repeat: int) -> tuple[float, s
     return statistics.median(times), out
 
 
-def commit_batch(catalog: Catalog, events_per_record: int) -> tuple[float, float]:
-    """Seconds to commit 100 new records with a fresh writer, and a second 100 in the same one."""
+def drop_page_cache() -> bool:
+    """Write back and drop the kernel's page cache, as on a freshly booted machine; False
+    where this process may not (it needs root)."""
+    os.sync()
+    try:
+        Path("/proc/sys/vm/drop_caches").write_text("3\n", encoding="ascii")
+    except OSError:
+        return False
+    return True
+
+
+def commit_batch(catalog: Catalog, events_per_record: int) -> tuple[float, float, float | None]:
+    """Seconds to commit 100 new records with a fresh writer, a second 100 in the same one,
+    and a third 100 with a fresh writer on an empty page cache (None: it cannot be emptied)."""
     rnd = random.Random(99)
     sites = list(Gazetteer.load().sites)
     events = [make_events(rnd, events_per_record) for _ in range(8)]
     batches = [
         [Record.from_json(make_record(catalog.records + 1000 + b * 100 + i, rnd, sites, events)) for i in range(100)]
-        for b in range(2)
+        for b in range(3)
     ]
     now = datetime.now(UTC)
     started = time.perf_counter()
@@ -265,7 +278,12 @@ def commit_batch(catalog: Catalog, events_per_record: int) -> tuple[float, float
         started = time.perf_counter()
         writer.commit(batches[1])
         second = time.perf_counter() - started
-    return first, second
+    if not drop_page_cache():
+        return first, second, None
+    started = time.perf_counter()
+    with catalog_module.writer(catalog.path, "benchmark", now) as writer:
+        writer.commit(batches[2])
+    return first, second, time.perf_counter() - started
 
 
 def main() -> int:
@@ -298,10 +316,10 @@ def main() -> int:
                 timings[label] = (seconds, len(out.splitlines()))
             rss = peak_rss_mb([*search, QUERIES["free text"]], catalog.home)
             rss_load = peak_rss_mb([*load, str(catalog.path)], catalog.home)
-            commit_first, commit_second = commit_batch(catalog, args.events)
+            commit_first, commit_second, commit_cold = commit_batch(catalog, args.events)
             after_commit, _ = median_seconds([*search, QUERIES["free text"]], catalog.home, 1)
             rows.append((catalog, baseline, first, index_mb, timings, rss, rss_load, commit_first, commit_second,
-                         after_commit))  # fmt: skip
+                         commit_cold, after_commit))  # fmt: skip
     finally:
         if args.keep:
             print(f"catalogs kept in {root}", file=sys.stderr)
@@ -329,11 +347,14 @@ def print_table(rows: list[Any], args: argparse.Namespace) -> None:
         cells.append(f"{rss:.0f} / {rss_load:.0f}")
         print("| " + " | ".join(cells) + " |")
     print("\nqueries: " + "; ".join(f"{label}: {query!r}" for label, query in QUERIES.items()))
-    print("\n| records | commit 100 (new writer) s | commit 100 (same writer) s | target s | search after commit s |")
-    print("|---|---|---|---|---|")
-    for catalog, *_, commit_first, commit_second, after_commit in rows:
-        met = "met" if commit_first < COMMIT_TARGET else "MISSED"
-        print(f"| {catalog.records:,} | {commit_first:.2f} | {commit_second:.2f} | < {COMMIT_TARGET} {met} "
+    print("\n| records | commit 100 (new writer) s | commit 100 (same writer) s | commit 100 (empty page cache) s "
+          "| target s | search after commit s |")  # fmt: skip
+    print("|---|---|---|---|---|---|")
+    for catalog, *_, commit_first, commit_second, commit_cold, after_commit in rows:
+        worst = max(commit_first, commit_cold or 0.0)
+        met = "met" if worst < COMMIT_TARGET else "MISSED"
+        cold = "-" if commit_cold is None else f"{commit_cold:.2f}"
+        print(f"| {catalog.records:,} | {commit_first:.2f} | {commit_second:.2f} | {cold} | < {COMMIT_TARGET} {met} "
               f"| {after_commit:.2f} |")  # fmt: skip
 
 

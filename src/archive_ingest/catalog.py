@@ -7,9 +7,12 @@ are `catalog_files.py`'s. The names other modules use from those two are re-expo
 so `catalog` stays the one module to import.
 
 Writers hold an exclusive lock (`filelock`, an OS-level lock that dies with its process,
-so a lock left by a killed run is taken over safely); readers take no lock and write
-nothing, so every read works on an archive this user cannot write. A writer on such an
-archive is refused at once (`CatalogReadOnly`, exit 2, one line). A reader that needs the
+so a lock left by a killed run is taken over safely), and the first thing a writer does
+is roll back a commit a killed writer left half done (`roll_back`). Readers take no
+writers' lock and write nothing, so every read works on an archive this user cannot
+write: each read of the catalog file only holds it still for its length (a shared lock
+on the file itself, see `catalog_storage.open_catalog`). A writer on such an archive is
+refused at once (`CatalogReadOnly`, exit 2, one line). A reader that needs the
 archive to stand still for a while (`verify` without recording) may hold the writers' lock
 shared (`shared_lock`), which needs only to read its file and never creates it.
 
@@ -48,7 +51,16 @@ from .catalog_files import (
     sidecar_path,
     write_sidecars,
 )
-from .catalog_storage import TABLE, AtomicJSONStorage, _dumps, file_tag, parse_catalog_bytes
+from .catalog_storage import (
+    TABLE,
+    AtomicJSONStorage,
+    _dumps,
+    file_tag,
+    open_catalog,
+    parse_catalog_bytes,
+    roll_back,
+    undo_path,
+)
 from .errors import CatalogLocked, ConfigError, RecordNotFound
 from .record import Record
 from .writable import refused, unwritable
@@ -67,10 +79,13 @@ __all__ = [
     "backup_path",
     "is_catalog_companion",
     "lock_path",
+    "open_catalog",
     "parse_catalog_bytes",
     "reader",
+    "roll_back",
     "sidecar_dir_for",
     "sidecar_path",
+    "undo_path",
     "write_sidecars",
     "writer",
 ]
@@ -187,11 +202,10 @@ class Catalog:
         assert self.path is not None
         offset, length = layout.spans[doc_id]
         try:
-            with open(self.path, "rb") as catalog:
-                if file_tag(os.fstat(catalog.fileno())) != layout.tag:
+            with open_catalog(self.path) as catalog:
+                if catalog.tag != layout.tag:
                     return None
-                catalog.seek(offset)
-                doc = orjson.loads(catalog.read(length))
+                doc = orjson.loads(catalog.pread(length, offset))
         except (OSError, orjson.JSONDecodeError):
             return None
         return doc if isinstance(doc, dict) else None
@@ -296,8 +310,9 @@ class Catalog:
     def _commit_spliced(self, storage: AtomicJSONStorage, records: list[Record]) -> bool:
         """Commit without parsing the catalog, when the search index knows where every
         record lies in the current file: the changed records' JSON is spliced in and the
-        new ones appended, giving the bytes TinyDB would write (records keep their place).
-        False (nothing written) when the index is missing or stale: then TinyDB commits.
+        new ones appended, giving the bytes TinyDB would write (records keep their place),
+        written in place from the first change on (`AtomicJSONStorage.splice`). False
+        (nothing written) when the index is missing or stale: then TinyDB commits.
         """
         from . import search_index
 
@@ -386,12 +401,13 @@ def writer(
     try:
         holder = {"pid": os.getpid(), "purpose": purpose, "started": now.isoformat(timespec="seconds")}
         _holder_path(catalog_path).write_text(json.dumps(holder), encoding="utf-8")
-        if backups:
-            try:
+        try:
+            roll_back(catalog_path)  # a commit a killed writer left half done, before anything reads it
+            if backups:
                 back_up(catalog_path, backups)
-            except BaseException:
-                _holder_path(catalog_path).unlink(missing_ok=True)
-                raise
+        except BaseException:
+            _holder_path(catalog_path).unlink(missing_ok=True)
+            raise
         catalog = Catalog(catalog_path, sidecar_dir=sidecar_dir)
         try:
             yield catalog
@@ -410,8 +426,9 @@ def shared_lock(catalog_path: Path) -> Iterator[None]:
     For a reader that needs the archive to stand still (`verify` without recording), on
     an archive it may not be able to write. Without a lock file no writer has run here, or
     one is creating it now; without read access to it, or where the file system has no
-    locks, the block runs unguarded: the catalog is still read whole (it is replaced
-    atomically), but a run going on meanwhile may file what the block did not expect.
+    locks, the block runs unguarded: the catalog is still read whole (see
+    `catalog_storage.open_catalog`), but a run going on meanwhile may file what the block
+    did not expect.
 
     Raises:
         CatalogLocked: a writer holds the lock.
@@ -451,5 +468,5 @@ def _describe_holder(catalog_path: Path) -> str:
 
 
 def reader(catalog_path: Path) -> Catalog:
-    """Open the catalog read-only, without a lock; a missing file is an empty catalog."""
+    """Open the catalog read-only, without the writers' lock; a missing file is an empty catalog."""
     return Catalog(catalog_path)

@@ -89,7 +89,8 @@ def backup_path(catalog_path: Path, number: int = 0) -> Path:
 
 def is_catalog_companion(catalog_path: Path, path: Path) -> bool:
     """True for the catalog and the files kept beside it: its lock and holder, backups,
-    the search index (`.search.sqlite*`) and the temp files of a write in progress."""
+    the search index (`.search.sqlite*`), the undo journal of an in-place write (`.undo`)
+    and the temp files of a write in progress."""
     name, base = path.name, catalog_path.name
     if path.parent != catalog_path.parent:
         return False

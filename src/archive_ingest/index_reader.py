@@ -23,7 +23,7 @@ from typing import Any
 
 import orjson
 
-from .catalog_storage import parse_catalog_bytes
+from .catalog_storage import CatalogFile, open_catalog, parse_catalog_bytes
 from .errors import CatalogError
 from .index_entry import SCHEMA, entry_for, insert_entries
 from .record import Record
@@ -106,10 +106,9 @@ class SearchIndex:
             ).fetchall()
         )
         try:
-            with open(self._catalog_path, "rb") as catalog:
+            with open_catalog(self._catalog_path) as catalog:
                 found = self._read_spans(catalog, rowids, ids) if self._spans is not None else None
                 if found is None:  # no offsets, or the catalog changed since: read it whole
-                    catalog.seek(0)
                     table = parse_catalog_bytes(self._catalog_path, catalog.read()).get(TABLE) or {}
                     found = [table[str(rowid)] for rowid in rowids if str(rowid) in table]
         except OSError as exc:
@@ -118,16 +117,15 @@ class SearchIndex:
             found = [{key: value for key, value in doc.items() if key != "events"} for doc in found]
         return [Record.from_json(doc) for doc in found]
 
-    def _read_spans(self, catalog: Any, rowids: list[int], ids: dict[int, str]) -> list[dict[str, Any]] | None:
+    def _read_spans(self, catalog: CatalogFile, rowids: list[int], ids: dict[int, str]) -> list[dict[str, Any]] | None:
         spans = self._spans
         assert spans is not None
         found = []
         for rowid in rowids:
             if 2 * rowid + 1 >= len(spans) or spans[2 * rowid] < 0:
                 return None
-            catalog.seek(spans[2 * rowid])
             try:
-                doc = orjson.loads(catalog.read(spans[2 * rowid + 1]))
+                doc = orjson.loads(catalog.pread(spans[2 * rowid + 1], spans[2 * rowid]))
             except orjson.JSONDecodeError:
                 return None
             if not isinstance(doc, dict) or doc.get("id") != ids.get(rowid):

@@ -211,7 +211,8 @@ def _read_old(catalog_path: Path) -> tuple[bytes | None, str, list[Record], int]
     """The old catalog's bytes (None: no file), whether it parsed, its valid records and
     how many of its documents are not records."""
     try:
-        raw = catalog_path.read_bytes()
+        with catalog_module.open_catalog(catalog_path) as catalog:
+            raw = catalog.read()
     except FileNotFoundError:
         return None, "none", [], 0
     except OSError as exc:

@@ -18,7 +18,11 @@ once when a run starts, sends the process SIGKILL (or the named signal: STOP, IN
 n-th time the run reaches `<point>`: `after_<stage>` (after each stage, e.g. `after_file`
 once a copy is filed), `after_commit` (after each catalog commit, before inbox removals),
 `after_manifests` (after the committed images' rows left the inbox's caption manifests,
-before the images do) and `between_removals` (after each inbox file removed).
+before the images do) and `between_removals` (after each inbox file removed); and, inside
+an in-place catalog write (`catalog_storage.AtomicJSONStorage`), `catalog_undo_written`
+(its undo journal is in place, the catalog untouched), `catalog_partly_written` (part of
+the new bytes written) and `catalog_written` (all written and fsynced, the journal not yet
+removed).
 `tests/test_crash.py` uses it to
 kill and pause real runs; unset, it does nothing.
 """
@@ -102,10 +106,11 @@ def clean_leftovers(ctx: RunContext, catalog: Catalog) -> dict[str, list[Path]]:
     Runs under the catalog lock, so no other run is writing in these folders.
     """
     orphans: dict[str, list[Path]] = {}
-    # The catalog's (and its backup's) temp file, from a writer killed mid-write; the search
-    # index's temp files (`.catalog.json.search...`), written by readers, do not match.
+    # The catalog's (and its backup's, and its undo journal's) temp file, from a writer
+    # killed mid-write; the search index's temp files (`.catalog.json.search...`), written
+    # by readers, do not match. (A whole undo journal was rolled back by `writer`.)
     catalog_path = ctx.settings.paths.catalog
-    catalog_temp = re.compile(rf"^\.{re.escape(catalog_path.name)}(?:\.bak(?:\.\d+)?)?\.[a-z0-9_]{{8}}\.tmp$")
+    catalog_temp = re.compile(rf"^\.{re.escape(catalog_path.name)}(?:\.bak(?:\.\d+)?|\.undo)?\.[a-z0-9_]{{8}}\.tmp$")
     if catalog_path.parent.is_dir():
         for path in catalog_path.parent.iterdir():
             if catalog_temp.match(path.name) and path.is_file():

@@ -54,7 +54,7 @@ from typing import Any
 
 import orjson
 
-from .catalog_storage import parse_catalog_bytes
+from .catalog_storage import open_catalog, parse_catalog_bytes
 from .errors import CatalogError
 from .index_entry import SCHEMA, SCHEMA_VERSION, delete_entries, entry_for, insert_entries
 from .index_reader import TABLE, SearchIndex
@@ -237,8 +237,8 @@ def _fill(conn: sqlite3.Connection, catalog_path: Path) -> int:
         CatalogError: the catalog cannot be read, or is not a TinyDB catalog.
     """
     try:
-        with open(catalog_path, "rb") as catalog:
-            tag = file_tag(os.fstat(catalog.fileno()))
+        with open_catalog(catalog_path) as catalog:
+            tag = catalog.tag
             raw = catalog.read()
     except OSError as exc:
         raise CatalogError(f"{catalog_path}: cannot read the catalog: {exc}") from exc
