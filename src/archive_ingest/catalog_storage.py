@@ -54,7 +54,7 @@ import logging
 import os
 import time
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,6 +63,7 @@ from typing import Any
 import orjson
 from tinydb.storages import Storage
 
+from .crash_points import crash_point
 from .errors import CatalogError
 from .temp_files import create_temp
 
@@ -110,7 +111,7 @@ class AtomicJSONStorage(Storage):
         self.read_tag: str | None = None
         """The file the last read parsed (None: no file), see `search_index.file_tag`."""
         self.last_write: WrittenFile | None = None
-        self._reached = _crash_hook()
+        self._reached = crash_point()
 
     def read(self) -> dict[str, Any] | None:
         if self._pending is not None:
@@ -528,17 +529,6 @@ def _replace(target: Path, pieces: list[bytes | tuple[int, int]], source: int | 
         Path(temp_name).unlink(missing_ok=True)
         raise
     _fsync_dir(target.parent)
-
-
-def _crash_hook() -> Callable[[str], None]:
-    """Test-only: the crash tests' hook (`recovery.CrashHook`, set by the environment
-    variable `recovery.CRASH_ENV`) for the points of an in-place write; else a no-op."""
-    spec = os.environ.get("ARCHIVE_INGEST_CRASH_AT")
-    if not spec:
-        return lambda point: None
-    from .recovery import CrashHook  # only under the test hook: recovery imports the catalog
-
-    return CrashHook(spec).reached
 
 
 def way_out(catalog_path: Path) -> str:

@@ -8,26 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import __version__
 from .config import Settings
+from .record import iso_utc, utc_now
 from .text.places import Gazetteer
 
 if TYPE_CHECKING:
     from .stages.discover import Caption
     from .stages.similar import SimilarityIndex
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-def iso_utc(moment: datetime) -> str:
-    """`2026-11-26T16:45:00Z`: ISO 8601, UTC, whole seconds."""
-    return moment.astimezone(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @dataclass(frozen=True)

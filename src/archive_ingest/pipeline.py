@@ -42,7 +42,7 @@ A full disk (`file.DiskFull`) ends the run: the file in hand is rolled back, wha
 is committed, and `RunSummary.stopped` says why (the CLI exits 1).
 
 Test-only hook: `ARCHIVE_INGEST_CRASH_AT` kills or pauses a run at a named point
-(`recovery.CrashHook`); `tests/test_crash.py` uses it.
+(`crash_points.CrashHook`); `tests/test_crash.py` uses it.
 """
 
 from __future__ import annotations
@@ -65,10 +65,11 @@ from . import catalog as catalog_module
 from . import recovery
 from .catalog import Catalog
 from .config import Settings
-from .context import RunContext, utc_now
+from .context import RunContext
+from .crash_points import CRASH_ENV, CrashHook
 from .errors import CatalogError, ConfigError
 from .manifests import ManifestRows
-from .record import EventType, FlagCode, Outcome, Record, ReviewStatus, record_id_for
+from .record import EventType, FlagCode, Outcome, Record, ReviewStatus, record_id_for, utc_now
 from .stages import discover, file, fixity, flags, ocr, similar
 from .stages.discover import Drop, one_line
 from .text.places import Gazetteer
@@ -162,7 +163,7 @@ def run(
         MissingDependency: tesseract (or a configured language) is missing.
     """
     started = time.monotonic()
-    hook = recovery.CrashHook(os.environ.get(recovery.CRASH_ENV))
+    hook = CrashHook(os.environ.get(CRASH_ENV))
     ctx = RunContext(settings=settings, now=now, gazetteer=Gazetteer.load(settings.places.gazetteer))
     _check_paths(ctx)
     summary = RunSummary()
@@ -304,7 +305,7 @@ class _Batch:
         catalog: Catalog,
         summary: RunSummary,
         drops: list[Drop],
-        hook: recovery.CrashHook,
+        hook: CrashHook,
         manifests: ManifestRows,
     ) -> None:
         self.ctx = ctx

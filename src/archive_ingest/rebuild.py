@@ -39,9 +39,8 @@ from typing import Any
 from . import catalog as catalog_module
 from .catalog import AtomicJSONStorage
 from .config import Settings
-from .context import utc_now
 from .errors import CatalogError, IngestError
-from .record import Record
+from .record import Record, utc_now
 
 PURPOSE = "archive-ingest catalog rebuild"
 

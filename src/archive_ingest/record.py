@@ -11,6 +11,7 @@ import builtins
 import hashlib
 import re
 from dataclasses import asdict, dataclass, field, fields, is_dataclass
+from datetime import UTC, datetime
 from enum import StrEnum
 from functools import cache
 from typing import Any
@@ -23,6 +24,15 @@ ID_LENGTH = 16
 def record_id_for(sha256: str) -> str:
     """The stable record id for a file whose SHA-256 (hex) is `sha256`."""
     return sha256[:ID_LENGTH]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def iso_utc(moment: datetime) -> str:
+    """`2026-11-26T16:45:00Z`: ISO 8601, UTC, whole seconds: every timestamp of a record."""
+    return moment.astimezone(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def sha256_of_bytes(data: bytes) -> str:

@@ -1,4 +1,4 @@
-"""Recovery from a run that was killed or interrupted, and the test-only crash hook.
+"""Recovery from a run that was killed or interrupted.
 
 What a run killed at any moment can leave behind, and how the next run (holding the
 catalog lock) puts it right:
@@ -13,18 +13,7 @@ catalog lock) puts it right:
 
 `sigint_held` keeps Ctrl-C from cutting a catalog commit in half.
 
-`CrashHook` is for tests only: `ARCHIVE_INGEST_CRASH_AT="<point>:<n>[:<SIGNAL>]"`, read
-once when a run starts, sends the process SIGKILL (or the named signal: STOP, INT) the
-n-th time the run reaches `<point>`: `after_<stage>` (after each stage, e.g. `after_file`
-once a copy is filed), `after_commit` (after each catalog commit, before inbox removals),
-`after_manifests` (after the committed images' rows left the inbox's caption manifests,
-before the images do) and `between_removals` (after each inbox file removed); and, inside
-an in-place catalog write (`catalog_storage.AtomicJSONStorage`), `catalog_undo_written`
-(its undo journal is in place, the catalog untouched), `catalog_partly_written` (part of
-the new bytes written) and `catalog_written` (all written and fsynced, the journal not yet
-removed).
-`tests/test_crash.py` uses it to
-kill and pause real runs; unset, it does nothing.
+The crash points the tests kill a run at are `files/crash_points.py`'s.
 """
 
 from __future__ import annotations
@@ -39,38 +28,8 @@ from pathlib import Path
 
 from .catalog import Catalog, sidecar_dir_for
 from .context import RunContext
-from .errors import ConfigError
 
 log = logging.getLogger(__name__)
-
-
-#: Environment variable of the test-only crash hook (see the module docstring).
-CRASH_ENV = "ARCHIVE_INGEST_CRASH_AT"
-
-
-class CrashHook:
-    """Test-only: signal this process the n-th time a named point is reached."""
-
-    def __init__(self, spec: str | None) -> None:
-        self.point: str | None = None
-        self.remaining = 0
-        self.signal = signal.SIGKILL
-        if not spec:
-            return
-        parts = spec.split(":")
-        try:
-            self.point, self.remaining = parts[0], int(parts[1])
-            if len(parts) > 2:
-                self.signal = signal.Signals["SIG" + parts[2].upper().removeprefix("SIG")]
-        except (IndexError, ValueError, KeyError):
-            raise ConfigError(f"{CRASH_ENV}={spec!r}: expected <point>:<n>[:<signal>]") from None
-
-    def reached(self, point: str) -> None:
-        if point != self.point:
-            return
-        self.remaining -= 1
-        if self.remaining == 0:
-            signal.raise_signal(self.signal)  # to this thread: the one that reached the point
 
 
 @contextmanager

@@ -25,8 +25,8 @@ from datetime import datetime
 from . import catalog as catalog_module
 from .catalog import Catalog
 from .config import Settings
-from .context import RunContext, utc_now
-from .record import EventType, FlagCode, Link, LinkType, Outcome, Record, ReviewStatus, part_to_json
+from .context import RunContext
+from .record import EventType, FlagCode, Link, LinkType, Outcome, Record, ReviewStatus, part_to_json, utc_now
 from .review_edit import EDITABLE, PERSON_FIELDS, Change, InvalidEdit, apply_edit
 from .stages import flags
 from .text.places import Gazetteer

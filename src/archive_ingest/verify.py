@@ -54,10 +54,10 @@ from PIL import Image
 from . import catalog as catalog_module
 from .catalog_files import sidecar_bytes
 from .config import Settings
-from .context import RunContext, iso_utc, utc_now
+from .context import RunContext
 from .errors import IngestError
 from .images import DECODE_ERRORS
-from .record import EventType, Outcome, Record
+from .record import EventType, Outcome, Record, iso_utc, utc_now
 from .stages.fixity import sha256_of_file
 
 PURPOSE = "archive-ingest verify"

@@ -36,8 +36,8 @@ from dataclasses import dataclass, field, replace
 from functools import partial
 
 from .context import RunContext
+from .crash_points import CRASH_ENV, CrashHook
 from .record import EventType, Outcome, Record
-from .recovery import CRASH_ENV, CrashHook
 from .stages import access, discover, exif, extract, fixity, identify, ocr, provenance
 from .stages.discover import Drop, one_line
 
