@@ -2,7 +2,7 @@
 
 Usage: python benchmarks/exif_agreement.py [--samples ../shared/exif_samples] [--rounds 5]
 
-Runs `archive_ingest.stages.exif.read_exif` on every file listed in the samples'
+Runs `archive_ingest.ingest.stages.exif.read_exif` on every file listed in the samples'
 `truth.json` (exiftool 12.57 `-json -n` readings) and prints, per field, how many files
 agree with exiftool, which disagree, where exiftool's value comes from somewhere exifread
 does not read (XMP, maker notes, CIFF) and where exifread finds no EXIF at all. Then it
@@ -25,8 +25,8 @@ from typing import Any
 
 import exifread
 
+from archive_ingest.ingest.stages.exif import ExifReading, read_exif
 from archive_ingest.record import ExifInfo
-from archive_ingest.stages.exif import ExifReading, read_exif
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_SAMPLES = REPO.parent / "shared" / "exif_samples"

@@ -26,7 +26,7 @@ Measured in one run, on the same files, W = --workers:
    repo's pipeline.yaml with `ocr.engine` set to pytesseract; a second home with tesserocr
    when `import tesserocr` works in this venv), its inbox a copy of the scans and captions.
    The environment is this one minus OMP_THREAD_LIMIT (the pipeline sets it itself). The
-   process is started by a small parent (like search.py's peak_rss_mb probe) that times it
+   process is started by a small parent (like search/__init__.py's peak_rss_mb probe) that times it
    and reads its own RUSAGE_CHILDREN afterwards: user+sys CPU of every descendant (main
    process, workers, tesseract processes) and ru_maxrss, the peak RSS of the largest one.
    Printed: wall seconds, files/min, ratio to the floor's wall, CPU utilisation (as above),

@@ -2,7 +2,7 @@
 
 Usage: .venv/bin/python benchmarks/near_duplicates.py [--samples ../shared/samples] [--no-generated] [--seed 1]
 
-Runs the two steps of `archive_ingest.stages.similar` with the thresholds of the repo's
+Runs the two steps of `archive_ingest.ingest.stages.similar` with the thresholds of the repo's
 `pipeline.yaml` (`similar.*`) on every readable image of `samples/inbox/`:
 
 1. pHash (imagehash, on the stored pixels, as the `identify` stage computes it) of every
@@ -45,7 +45,7 @@ import numpy as np
 from PIL import Image
 
 from archive_ingest.config import load_settings
-from archive_ingest.pixelmatch import load_signature, pixel_match
+from archive_ingest.ingest.pixelmatch import load_signature, pixel_match
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_SAMPLES = REPO.parent / "shared" / "samples"

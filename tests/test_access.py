@@ -22,11 +22,11 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from archive_ingest import pipeline
+from archive_ingest.catalog.rebuild import rebuild
 from archive_ingest.config import AccessSettings, ProvenanceSettings
-from archive_ingest.rebuild import rebuild
+from archive_ingest.ingest import pipeline
+from archive_ingest.ingest.stages import access
 from archive_ingest.record import Derivatives, EventType, Record
-from archive_ingest.stages import access
 from archive_ingest.verify import Invalid, Missing, SizeMismatch, verify
 from conftest import ArchiveHome, IngestedBatch
 from scanmaker import ExifSpec, draw_inscription, make_scan, save_scan

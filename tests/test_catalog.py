@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 
 from archive_ingest import catalog as catalog_module
-from archive_ingest import search_index
 from archive_ingest.catalog import AtomicJSONStorage, Catalog, open_catalog, undo_path
-from archive_ingest.catalog_storage import file_tag
+from archive_ingest.catalog import index as search_index
+from archive_ingest.catalog.storage import file_tag
 from archive_ingest.errors import CatalogError, CatalogLocked, RecordNotFound
 from archive_ingest.record import FileInfo, Kind, Record, Source, record_id_for
 from test_readonly import AS_NOBODY, NOBODY
@@ -266,7 +266,8 @@ COMMIT = (
 )
 #: What a reader sees of a catalog: its records' ids, and the ids a search index built now reads.
 READ = (
-    "import json, sys; from pathlib import Path; from archive_ingest import catalog, search_index; "
+    "import json, sys; from pathlib import Path; from archive_ingest import catalog; "
+    "from archive_ingest.catalog import index as search_index; "
     "path = Path(sys.argv[1]); index = search_index.open_index(path); "
     "print(json.dumps([[d['id'] for d in catalog.reader(path).documents()], "
     "[r.id for r in index.records(sorted(index.all_rowids()))]]))"

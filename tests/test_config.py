@@ -187,8 +187,8 @@ def test_missing_inbox_is_a_usage_error(archive_home: ArchiveHome) -> None:
 
 def test_every_stage_the_config_accepts_has_a_module() -> None:
     from archive_ingest.config import KNOWN_STAGES
-    from archive_ingest.pipeline import ORDERED_STAGES
-    from archive_ingest.workers import PER_FILE_STAGES
+    from archive_ingest.ingest.pipeline import ORDERED_STAGES
+    from archive_ingest.ingest.workers import PER_FILE_STAGES
 
     assert sorted(KNOWN_STAGES) == sorted([*PER_FILE_STAGES, *ORDERED_STAGES])
 

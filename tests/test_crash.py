@@ -13,7 +13,7 @@ what a killed run may leave, runs again to completion and checks the archive is 
   lacks a record, and no `.tmp` copy is left.
 
 Kills come from the test-only hook `ARCHIVE_INGEST_CRASH_AT="<point>:<n>[:<signal>]"`
-(see `archive_ingest.recovery`): SIGKILL at the n-th `after_<stage>`, `after_commit` or
+(see `archive_ingest.ingest.recovery`): SIGKILL at the n-th `after_<stage>`, `after_commit` or
 `between_removals`, or inside an in-place catalog write (`catalog_undo_written`,
 `catalog_partly_written`, `catalog_written`: the catalog file may be left torn, and must
 read as it was before that commit); and from SIGKILL after a random delay.
@@ -436,7 +436,7 @@ def test_stale_lock_of_a_killed_run_is_taken_over(tmp_path: Path) -> None:
 
 
 def test_next_run_removes_temp_files_and_adopts_or_reports_orphans(tmp_path: Path) -> None:
-    from archive_ingest import pipeline
+    from archive_ingest.ingest import pipeline
 
     dropped = make_home(tmp_path / "home", STAGES_NO_OCR, images=4)
     home = dropped.home

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from archive_ingest.context import RunContext
-from archive_ingest.stages.discover import CaptionDecodeError, decode_caption, find_drops
+from archive_ingest.ingest.context import RunContext
+from archive_ingest.ingest.stages.discover import CaptionDecodeError, decode_caption, find_drops
 from conftest import ArchiveHome
 
 

@@ -12,10 +12,10 @@ from typing import Literal
 import pytest
 from PIL import Image
 
-from archive_ingest.context import RunContext
+from archive_ingest.ingest.context import RunContext
+from archive_ingest.ingest.stages import exif
+from archive_ingest.ingest.stages.exif import ExifReading, read_exif
 from archive_ingest.record import Event, EventType, ExifInfo, FileInfo, Kind, Outcome, Record, Source
-from archive_ingest.stages import exif
-from archive_ingest.stages.exif import ExifReading, read_exif
 from conftest import ArchiveHome
 from scanmaker import TAG_ARTIST, ExifSpec, build_exif, make_scan
 
@@ -286,7 +286,7 @@ def test_exif_offset_past_the_end_loses_only_the_exif_ifd(tmp_path: Path) -> Non
 def test_exifread_warnings_go_into_the_event_not_the_terminal(
     ctx: RunContext, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.DEBUG, logger="archive_ingest.stages.exif")
+    caplog.set_level(logging.DEBUG, logger="archive_ingest.ingest.stages.exif")
     path = scan(ctx.inbox / "a.jpg", FULL)
     patched(path, ifd0_entry(path.read_bytes(), 0x8825) + 4, b"\x00\x00\x00\x00")  # empty GPS
     record = exif.run(record_for("a.jpg"), ctx)
@@ -297,7 +297,7 @@ def test_exifread_warnings_go_into_the_event_not_the_terminal(
         " (exifread: No values found for GPS SubIFD)"
     )
     assert [(r.name, r.levelname, r.getMessage()) for r in caplog.records] == [
-        ("archive_ingest.stages.exif", "DEBUG", "exifread on a.jpg: No values found for GPS SubIFD")
+        ("archive_ingest.ingest.stages.exif", "DEBUG", "exifread on a.jpg: No values found for GPS SubIFD")
     ]
     assert logging.getLogger("exifread").filters == []
 

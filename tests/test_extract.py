@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from archive_ingest.context import RunContext
+from archive_ingest.ingest.context import RunContext
+from archive_ingest.ingest.stages import extract, flags
+from archive_ingest.ingest.stages.extract import kind_of, place_text
 from archive_ingest.record import FileInfo, FlagCode, Kind, OcrResult, Record, Source, part_to_json
-from archive_ingest.stages import extract, flags
-from archive_ingest.stages.extract import kind_of, place_text
 from archive_ingest.text.names import persons_in_inscription
 from archive_ingest.text.places import Gazetteer
 from conftest import ArchiveHome

@@ -15,7 +15,8 @@ from click.testing import CliRunner
 from PIL import Image
 
 from archive_ingest.cli import cli
-from archive_ingest.context import RunContext
+from archive_ingest.ingest.context import RunContext
+from archive_ingest.ingest.stages import flags
 from archive_ingest.record import (
     FieldSource,
     FileInfo,
@@ -27,7 +28,6 @@ from archive_ingest.record import (
     Record,
     Source,
 )
-from archive_ingest.stages import flags
 from conftest import ArchiveHome, new_home
 from scanmaker import make_scan
 

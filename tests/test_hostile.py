@@ -21,9 +21,9 @@ from typing import Any, BinaryIO
 import pytest
 from PIL import Image
 
-from archive_ingest import pipeline, workers
-from archive_ingest.pipeline import RunSummary
-from archive_ingest.stages import discover, file, identify
+from archive_ingest.ingest import pipeline, workers
+from archive_ingest.ingest.pipeline import RunSummary
+from archive_ingest.ingest.stages import discover, file, identify
 from conftest import ArchiveHome, new_home
 from scanmaker import make_bomb_png, make_scan
 from test_exif import FULL, ifd0_entry, patched, tiff_start

@@ -21,14 +21,14 @@ import pytest
 from PIL import Image
 
 from archive_ingest.config import OcrSettings
-from archive_ingest.context import RunContext
+from archive_ingest.ingest.context import RunContext
+from archive_ingest.ingest.stages import ocr, ocr_engines, ocr_lines
 from archive_ingest.reading import Reading, wrong_script
 from archive_ingest.reading import scripts as script_rules
 from archive_ingest.reading.layout import Word, inscription_box
 from archive_ingest.reading.scoring import score
 from archive_ingest.record import FileInfo, FlagCode, Kind, Record, Source
 from archive_ingest.search import normalise
-from archive_ingest.stages import ocr, ocr_engines, ocr_lines
 from conftest import ArchiveHome
 from scanmaker import ExifSpec, draw_inscription, make_scan, store_for_orientation
 

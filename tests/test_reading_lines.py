@@ -15,13 +15,13 @@ import numpy as np
 import pytest
 
 from archive_ingest.config import load_settings
+from archive_ingest.ingest.stages import ocr
 from archive_ingest.reading import Passes, Word, lookalikes, read
 from archive_ingest.reading.ctc import Groups, LineProbabilities, best_path, n_best
 from archive_ingest.reading.images import Gray
 from archive_ingest.reading.lines import Line, crop_line, inscription_lines, rows, turn_quads, vertical_share
 from archive_ingest.reading.years_lines import YEAR_GROUPS, plausible_years, tidy_years
 from archive_ingest.search import normalise
-from archive_ingest.stages import ocr
 from conftest import ArchiveHome
 from scanmaker import draw_inscription
 

@@ -27,9 +27,9 @@ import pytest
 from click.testing import CliRunner, Result
 
 from archive_ingest import catalog as catalog_module
+from archive_ingest.catalog.index import cache_index_path
 from archive_ingest.cli import cli
 from archive_ingest.errors import CatalogLocked
-from archive_ingest.search_index import cache_index_path
 from conftest import ArchiveHome, IngestedBatch
 
 NOBODY = 65534

@@ -17,8 +17,8 @@ from click.testing import CliRunner, Result
 
 from archive_ingest import catalog as catalog_module
 from archive_ingest import cli as cli_module
-from archive_ingest import search_index
 from archive_ingest.catalog import AtomicJSONStorage, Catalog
+from archive_ingest.catalog import index as search_index
 from archive_ingest.cli import cli
 from archive_ingest.errors import CatalogError
 from archive_ingest.record import FileInfo, Kind, Record, Source, record_id_for

@@ -18,9 +18,9 @@ from click.testing import CliRunner
 from archive_ingest import catalog as catalog_module
 from archive_ingest.catalog import Catalog
 from archive_ingest.cli import cli
-from archive_ingest.context import RunContext
+from archive_ingest.ingest.context import RunContext
+from archive_ingest.ingest.stages import extract, flags
 from archive_ingest.record import FileInfo, Kind, OcrResult, Record, Source, record_id_for
-from archive_ingest.stages import extract, flags
 from conftest import ArchiveHome, new_home
 from scanmaker import ExifSpec, make_scan
 

@@ -14,12 +14,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from archive_ingest import search_index
 from archive_ingest.catalog import Catalog
+from archive_ingest.catalog import index as search_index
+from archive_ingest.catalog.index import index_path
+from archive_ingest.catalog.index_reader import SearchIndex
 from archive_ingest.cli import cli
 from archive_ingest.errors import CatalogError
-from archive_ingest.index_reader import SearchIndex
-from archive_ingest.query import QueryError, parse
 from archive_ingest.record import (
     ExifInfo,
     FileInfo,
@@ -37,7 +37,7 @@ from archive_ingest.record import (
     record_id_for,
 )
 from archive_ingest.search import search
-from archive_ingest.search_index import index_path
+from archive_ingest.search.query import QueryError, parse
 from archive_ingest.text.fold import translit_keys, words
 from archive_ingest.text.places import Gazetteer
 from conftest import ArchiveHome, IngestedBatch
@@ -510,7 +510,7 @@ def test_a_korean_name_meets_in_hangul_cyrillic_and_latin() -> None:
 def test_search_and_show_do_not_import_ocr_or_numpy() -> None:
     # pytesseract pulls in numpy (+0.2 s per command): only `run` imports the pipeline.
     code = (
-        "import sys; from archive_ingest import cli, search, search_index; "
+        "import sys; from archive_ingest import cli, search; from archive_ingest.catalog import index as search_index; "
         "print(sorted(m for m in ('numpy', 'pytesseract', 'PIL', 'imagehash', 'cv2') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout

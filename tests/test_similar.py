@@ -15,13 +15,13 @@ import pytest
 from PIL import Image
 
 from archive_ingest import catalog as catalog_module
-from archive_ingest import pixelmatch
 from archive_ingest.config import SimilarSettings, load_settings
-from archive_ingest.context import RunContext
 from archive_ingest.errors import ConfigError
+from archive_ingest.ingest import pixelmatch
+from archive_ingest.ingest.context import RunContext
+from archive_ingest.ingest.stages import similar
+from archive_ingest.ingest.stages.similar import SimilarityIndex
 from archive_ingest.record import FileInfo, Kind, Link, LinkType, Record, Source
-from archive_ingest.stages import similar
-from archive_ingest.stages.similar import SimilarityIndex
 from conftest import ArchiveHome, new_home
 from scanmaker import draw_inscription, make_scan, truncate
 

@@ -12,10 +12,11 @@ from typing import Any
 import pytest
 from rich.console import Console
 
-from archive_ingest import cli, pipeline, workers
-from archive_ingest.context import RunContext
+from archive_ingest import cli
+from archive_ingest.ingest import pipeline, workers
+from archive_ingest.ingest.context import RunContext
+from archive_ingest.ingest.stages import discover, ocr
 from archive_ingest.record import Record
-from archive_ingest.stages import discover, ocr
 from conftest import ArchiveHome, draw_batch, new_home
 from scanmaker import ExifSpec, make_scan
 

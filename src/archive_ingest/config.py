@@ -33,7 +33,7 @@ INBOX_DIRNAME = "inbox"
 ARCHIVE_DIRNAME = "archive"
 
 #: Every stage the pipeline knows, in the order a sensible pipeline runs them.
-#: `pipeline.py` maps each name to its module; `fixity` must come first (nothing is
+#: `ingest/pipeline.py` maps each name to its module; `fixity` must come first (nothing is
 #: read before the bytes are hashed) and `file` last (nothing changes after filing).
 KNOWN_STAGES = ("fixity", "identify", "similar", "exif", "ocr", "extract", "provenance", "flags", "access", "file")
 DEFAULT_STAGES = list(KNOWN_STAGES)
@@ -85,7 +85,7 @@ class IdentifySettings(_Section, frozen=True):
 
 
 class SimilarSettings(_Section, frozen=True):
-    """Near duplicates (`stages/similar.py`); the thresholds are measured by `benchmarks/near_duplicates.py`."""
+    """Near duplicates (`ingest/stages/similar.py`); the thresholds are measured by `benchmarks/near_duplicates.py`."""
 
     phash_max_distance: Annotated[int, Meta(ge=0, le=64)] = 18
     """Pairs within this many pHash bits (of 64) are candidates, confirmed on the pixels."""
@@ -143,7 +143,7 @@ class ProvenanceSettings(_Section, frozen=True):
 
 
 class AccessSettings(_Section, frozen=True):
-    """Access copies (`stages/access.py`): the JPEGs that may leave the archive, credit embedded.
+    """Access copies (`ingest/stages/access.py`): the JPEGs that may leave the archive, credit embedded.
 
     The originals are never touched; these sizes only decide what is derived from them.
     """

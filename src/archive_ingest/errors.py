@@ -2,7 +2,7 @@
 
 A problem with one file is not an error here: stages record it on the file's record
 (a flag and a failure event) and the batch goes on. These exceptions are for what stops
-the whole command; only `cli.py` turns them into an exit code.
+the whole command; only `cli/__init__.py` turns them into an exit code.
 """
 
 from __future__ import annotations

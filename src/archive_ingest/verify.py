@@ -13,7 +13,7 @@ file and what is wrong. What is checked, per catalog record:
 - the access copy and thumbnail (`derivatives.access_path`, `thumbnail_path`): each its size
   against `derivatives.access_bytes` / `thumbnail_bytes`, and it decodes as a JPEG
   (derivatives, re-made at will, so no hash is recorded for them);
-- the record sidecar (`records/ab/<id>.json`, see `catalog_files.py`): it exists and holds the
+- the record sidecar (`records/ab/<id>.json`, see `catalog/files.py`): it exists and holds the
   same record as the catalog.
 
 Then every file under `archive/` that nothing references is `Unexpected`, except the
@@ -24,7 +24,7 @@ so the catalog cannot change under it.
 
 `fast=True` reads no large file: every file's size is compared with what the record says
 (`file.bytes`; the derivatives' sizes; a sidecar's, the length of the record's JSON as
-`catalog_files.sidecar_bytes` writes it, and only when that differs is the sidecar read,
+`catalog.files.sidecar_bytes` writes it, and only when that differs is the sidecar read,
 since one written by an older version holds the same record in other bytes). Captions,
 whose record holds their SHA-256 and no size, are re-hashed: they are a few hundred bytes.
 A derivative filed before its size was recorded can only be found to exist; the report
@@ -52,13 +52,13 @@ from pathlib import Path, PurePosixPath
 from PIL import Image
 
 from . import catalog as catalog_module
-from .catalog_files import sidecar_bytes
+from .catalog.files import sidecar_bytes
 from .config import Settings
-from .context import RunContext
 from .errors import IngestError
 from .images import DECODE_ERRORS
+from .ingest.context import RunContext
+from .ingest.stages.fixity import sha256_of_file
 from .record import EventType, Outcome, Record, iso_utc, utc_now
-from .stages.fixity import sha256_of_file
 
 PURPOSE = "archive-ingest verify"
 

@@ -32,9 +32,9 @@ from typing import IO
 
 from ..config import Settings
 from ..errors import ConfigError
+from ..files.temp import create_temp
+from ..files.writable import unwritable
 from ..record import Record, ReviewStatus
-from ..temp_files import create_temp
-from ..writable import unwritable
 
 #: The formats written to one file or stdout (`bagit`, the other of `export --format`, writes a folder).
 STREAM_FORMATS = ("json", "csv", "dc")
@@ -138,7 +138,7 @@ def check_out(path: Path, fmt: str) -> None:
 
 @contextmanager
 def _replacing(path: Path) -> Iterator[IO[bytes]]:
-    # Made with the user's umask (temp_files.py): mkstemp's 0600 is for secrets, not for a file to hand out.
+    # Made with the user's umask (files/temp.py): mkstemp's 0600 is for secrets, not for a file to hand out.
     handle, temp_name = create_temp(path.parent, f".{path.name}.", ".partial")
     try:
         with os.fdopen(handle, "wb") as out:

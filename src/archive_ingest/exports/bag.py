@@ -37,9 +37,9 @@ import bagit  # type: ignore[import-untyped]
 from .. import __version__
 from ..config import Settings
 from ..errors import ConfigError, IngestError
+from ..files.temp import create_temp_dir
+from ..ingest.stages.discover import CaptionDecodeError, parse_manifest
 from ..record import Record
-from ..stages.discover import CaptionDecodeError, parse_manifest
-from ..temp_files import create_temp_dir
 
 
 class BagSourceError(IngestError):
@@ -80,7 +80,7 @@ def make_bag(
     parent = target.absolute().parent
     if not parent.is_dir():
         raise ConfigError(f"{parent}: no such folder for --out")
-    # With the user's umask (temp_files.py): bagit gives `data/` the mode of this folder.
+    # With the user's umask (files/temp.py): bagit gives `data/` the mode of this folder.
     building = create_temp_dir(parent, f".{target.name}.", ".partial")
     try:
         payload_bytes, cut = _fill_payload(records, settings, building, cut_manifests=query is not None)

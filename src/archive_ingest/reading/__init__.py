@@ -1,6 +1,6 @@
 """Reading headstone inscriptions: where the lines are, which engine reads what, the choice.
 
-The OCR stage (`stages/ocr.py`) owns the engines and hands this package tesseract (and,
+The OCR stage (`ingest/stages/ocr.py`) owns the engines and hands this package tesseract (and,
 when configured, a line engine); the package owns every decision about how to read a stone:
 
 - `reader`: which plan reads the page;

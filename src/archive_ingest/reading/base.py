@@ -1,8 +1,8 @@
 """What the reading plans share: the engines they are handed, their options, their result.
 
-- `Engine`: tesseract (pages in, words per page out), supplied by `stages/ocr_engines.py`;
+- `Engine`: tesseract (pages in, words per page out), supplied by `ingest/stages/ocr_engines.py`;
 - `LineEngine`: a text-line detector and recogniser (PP-OCR through rapidocr, supplied
-  by `stages/ocr_lines.py`), or None when only tesseract reads;
+  by `ingest/stages/ocr_lines.py`), or None when only tesseract reads;
 - `ReadOptions`: the `ocr:` settings the plans use;
 - `Reading`: the kept reading of one image and how it was obtained;
 - `Passes`: the engine calls of one reading, counted (a plan's work is bounded by counts,

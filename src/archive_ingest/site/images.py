@@ -4,7 +4,7 @@ The pipeline's `access` stage files an access copy and a thumbnail per record un
 `archive/derivatives/` (upright, credit and rights embedded) and notes them in
 `record.derivatives`; the site copies those. A record without them (a catalog older than
 the stage, the stage left out of `stages:`, a file gone missing) gets them made here from
-its original, by `stages/access.render` when that module is installed, else by a plain
+its original, by `ingest/stages/access.render` when that module is installed, else by a plain
 Pillow resize (upright, no embedded credit: the page around it states the credit). The
 archive is never written to. A quarantined record, or an original that cannot be read,
 gets no picture: its pages show a placeholder.
@@ -100,7 +100,7 @@ def _filed_derivatives(record: Record, archive: Path) -> tuple[Path, Path] | Non
 
 def _access_module() -> Any:
     try:
-        return importlib.import_module("archive_ingest.stages.access")
+        return importlib.import_module("archive_ingest.ingest.stages.access")
     except ModuleNotFoundError:
         return None
 

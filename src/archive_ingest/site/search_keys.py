@@ -2,7 +2,7 @@
 
 The site has no server, so the browser cannot ask the CLI's SQLite index. Instead every
 record's keys are computed here, with the very functions the CLI's index uses
-(`index_entry.entry_for`, `text/fold.py`, the gazetteer), and shipped in one script file
+(`catalog.index_entries.entry_for`, `text/fold.py`, the gazetteer), and shipped in one script file
 (`search-index.js`: `fetch()` of a file:// URL is blocked, a `<script src>` is not). The
 browser (`static/site.js`) only folds the query, with a port of `fold.words` and
 `fold.translit_keys`. The tables that port needs and that live in Python packages (iuliia's
@@ -33,7 +33,7 @@ from typing import Any
 
 import iuliia
 
-from ..index_entry import entry_for
+from ..catalog.index_entries import entry_for
 from ..record import Record
 from ..text.fold import words
 from ..text.names.vocabulary import LOOKALIKES
@@ -42,7 +42,7 @@ from ..text.places import Gazetteer, Site
 #: Bump when the shape of the index file changes (site.js checks it).
 INDEX_VERSION = 1
 
-#: Where the exact words of a record come from (fields of `index_entry.Entry.text`).
+#: Where the exact words of a record come from (fields of `catalog.index_entries.Entry.text`).
 EXACT_FIELDS = ("place", "names", "caption", "inscription", "filename")
 TRANSLIT_FIELDS = ("names_tr", "caption_tr", "inscription_tr")
 

@@ -1,7 +1,7 @@
 """Search keys: how the words of a caption, an inscription or a name are folded so that
 the spellings of one word meet, whatever the script.
 
-This module owns the two keys search compares words by; `index_entry.py` stores them and
+This module owns the two keys search compares words by; `catalog/index_entries.py` stores them and
 the query's words are folded the same way.
 
 - `words(text)` splits text into folded words (the *exact* key). Folding: Unicode NFKC,

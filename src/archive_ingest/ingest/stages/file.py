@@ -1,0 +1,249 @@
+"""Filing: copy the original, bit for bit, into `archive/` and verify the copy.
+
+Layout (paths relative to `archive/`):
+- `originals/ab/abcdef0123456789.jpg`: the original, named by record id (the first 16
+  hex digits of its SHA-256), under a two-digit fan-out folder; the extension follows the
+  format identified, so a PNG dropped as `.jpg` is filed as `.png` (its name as dropped
+  stays in `source.filename`);
+- `quarantine/ab/abcdef0123456789.jpg`: files that could not be read safely;
+- `derivatives/ab/<id>.words.json`: the words OCR read, with confidence and box;
+- `derivatives/ab/<id>.access.jpg` / `<id>.thumb.jpg`: the access copy and thumbnail the
+  `access` stage rendered (credited JPEGs to hand out; see `ingest/stages/access.py`);
+- `captions/ab/<sha256>.txt` / `.csv`: caption sidecars and manifests, bit for bit (cp1251
+  stays cp1251), content-addressed so the same caption file is stored once.
+
+A copy goes to a temporary file in the target folder, is fsynced, renamed into place,
+then read back and hashed; only a verified copy counts. Every file is created with the
+user's umask (`files/temp.py`: 0644 or, for a group sharing the archive, 0664). A target that already exists with
+the right hash (left by an interrupted run) is adopted, not copied again. The inbox file
+is removed later by the pipeline, after the record is committed.
+
+A full disk (`ENOSPC`, or a quota: `EDQUOT`) raises `DiskFull`, which the pipeline treats
+as the end of the run rather than a problem with one file: every later copy would fail too.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import re
+import shutil
+from pathlib import Path, PurePosixPath
+
+from ...files.temp import create_temp
+from ...record import EventType, Outcome, Record
+from ..context import RunContext
+from .discover import Caption
+from .fixity import sha256_of_file
+
+FORMAT_EXTENSIONS = {"JPEG": ".jpg", "PNG": ".png", "TIFF": ".tif", "WEBP": ".webp"}
+_SAFE_SUFFIX = re.compile(r"^\.[a-z0-9]{1,8}$")
+#: Prefixes of the temporary files a copy is written to before its rename; one left by a
+#: killed run is removed by the next run (see `pipeline`).
+TEMP_PREFIX = ".filing."
+WORDS_TEMP_PREFIX = ".words."
+ACCESS_TEMP_PREFIX = ".access."
+
+
+class FilingError(OSError):
+    """The archived copy could not be written or did not verify; the inbox file stays."""
+
+
+class DiskFull(FilingError):
+    """The archive's disk (or quota) is full: no partial copy is left, and the run stops."""
+
+
+#: errno values that mean "no room left": the next file would fail the same way.
+_NO_SPACE = frozenset({errno.ENOSPC, errno.EDQUOT})
+
+
+def _write_failed(target: Path, what: str, exc: OSError) -> FilingError:
+    if exc.errno in _NO_SPACE:
+        return DiskFull(f"{target.parent}: no space left on the archive's disk while writing {what}")
+    return FilingError(f"{target}: cannot write {what}: {exc}")
+
+
+def archive_name(record: Record) -> str:
+    """Where the original goes, relative to `archive/`."""
+    ext = FORMAT_EXTENSIONS.get(record.file.format or "")
+    if ext is None:
+        suffix = PurePosixPath(record.source.filename).suffix.lower()
+        ext = suffix if _SAFE_SUFFIX.match(suffix) else ".bin"
+    folder = "quarantine" if record.quarantined else "originals"
+    return f"{folder}/{record.id[:2]}/{record.id}{ext}"
+
+
+def file_caption(caption: Caption, ctx: RunContext) -> str:
+    """File the caption's file (sidecar or manifest) bit for bit; returns its archive path.
+
+    Captions are content-addressed, so a manifest serving many images, or the same
+    caption dropped twice, is stored once.
+
+    Raises:
+        FilingError: the copy failed or does not verify.
+    """
+    suffix = ".csv" if not caption.is_sidecar else ".txt"
+    relative = f"captions/{caption.sha256[:2]}/{caption.sha256}{suffix}"
+    copy_verified(ctx.inbox / caption.file, ctx.archive / relative, caption.sha256)
+    return relative
+
+
+def manifest_row_note(caption: Caption, ctx: RunContext) -> str | None:
+    """File the manifest whose row a sidecar caption's place, date and credit came from;
+    returns a line saying so for the record's events (None: no such row).
+
+    The record must name the filed manifest: it is part of what the record rests on, and
+    `verify` finds a filed caption file through the record that names it.
+
+    Raises:
+        FilingError: the copy failed or does not verify.
+    """
+    row = caption.manifest_row
+    if row is None:
+        return None
+    path = file_caption(row, ctx)
+    return f"{row.file} also has a row for this file; its place, date and credit cells are used (filed as {path})"
+
+
+def copy_verified(source: Path, target: Path, sha256: str) -> bool:
+    """Copy `source` to `target` atomically and check the copy's SHA-256.
+
+    Returns True when a copy was made, False when `target` already held these bytes.
+
+    Raises:
+        DiskFull: no space left (no partial file is left).
+        FilingError: the copy failed or its hash differs (no partial file is left).
+    """
+    if target.exists():
+        try:
+            if sha256_of_file(target)[0] == sha256:
+                return False
+        except OSError as exc:
+            raise FilingError(f"{target}: exists but cannot be read: {exc}") from exc
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle, temp_name = create_temp(target.parent, TEMP_PREFIX, ".tmp")
+    except OSError as exc:
+        raise _write_failed(target, "the archived copy", exc) from exc
+    try:
+        with os.fdopen(handle, "wb") as temp, source.open("rb") as original:
+            shutil.copyfileobj(original, temp, 1 << 20)
+            temp.flush()
+            os.fsync(temp.fileno())
+        copied = sha256_of_file(Path(temp_name))[0]
+        if copied != sha256:
+            raise FilingError(f"{target}: the copy's sha256 {copied} differs from the original's {sha256}")
+        os.replace(temp_name, target)
+    except OSError as exc:
+        Path(temp_name).unlink(missing_ok=True)
+        if isinstance(exc, FilingError):
+            raise
+        raise _write_failed(target, "the archived copy", exc) from exc
+    return True
+
+
+def words_path(record_id: str) -> str:
+    """Where the OCR words of a record go, relative to `archive/`."""
+    return f"derivatives/{record_id[:2]}/{record_id}.words.json"
+
+
+def access_paths(record_id: str) -> tuple[str, str]:
+    """Where the access copy and the thumbnail of a record go, relative to `archive/`."""
+    folder = f"derivatives/{record_id[:2]}"
+    return f"{folder}/{record_id}.access.jpg", f"{folder}/{record_id}.thumb.jpg"
+
+
+def file_words(record: Record, ctx: RunContext) -> tuple[str, int]:
+    """Write the OCR words beside the record (`derivatives/ab/<id>.words.json`); returns its
+    path and size in bytes.
+
+    Raises:
+        FilingError: the file could not be written.
+    """
+    relative = words_path(record.id)
+    words = [{"text": w.text, "confidence": w.confidence, "box": list(w.box)} for w in record.ocr.words]
+    payload = json.dumps({"id": record.id, "words": words}, ensure_ascii=False, indent=1).encode("utf-8")
+    _write_atomic(ctx.archive / relative, payload, WORDS_TEMP_PREFIX, "the OCR words")
+    return relative, len(payload)
+
+
+def file_access_copies(record: Record, ctx: RunContext) -> list[tuple[str, int]]:
+    """Write the access copy and thumbnail the `access` stage rendered; returns the path and
+    size in bytes of each, the access copy first.
+
+    Raises:
+        FilingError: a file could not be written.
+    """
+    access, thumbnail = access_paths(record.id)
+    filed: list[tuple[str, int]] = []
+    for relative, payload, what in (
+        (access, record.derivatives.access_jpeg, "the access copy"),
+        (thumbnail, record.derivatives.thumbnail_jpeg, "the thumbnail"),
+    ):
+        if payload is None:
+            raise FilingError(f"{ctx.archive / relative}: {what} was not rendered")
+        _write_atomic(ctx.archive / relative, payload, ACCESS_TEMP_PREFIX, what)
+        filed.append((relative, len(payload)))
+    return filed
+
+
+def _write_atomic(target: Path, payload: bytes, prefix: str, what: str) -> None:
+    """Write `payload` to a temp file beside `target`, fsync, rename it into place.
+
+    Raises:
+        DiskFull: no space left (no partial file is left).
+        FilingError: the file could not be written (no partial file is left).
+    """
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle, temp_name = create_temp(target.parent, prefix, ".tmp")
+    except OSError as exc:
+        raise _write_failed(target, what, exc) from exc
+    try:
+        with os.fdopen(handle, "wb") as temp:
+            temp.write(payload)
+            temp.flush()
+            os.fsync(temp.fileno())
+        os.replace(temp_name, target)
+    except OSError as exc:
+        Path(temp_name).unlink(missing_ok=True)
+        raise _write_failed(target, what, exc) from exc
+
+
+def run(record: Record, ctx: RunContext) -> Record:
+    relative = archive_name(record)
+    made = copy_verified(ctx.inbox / record.source.filename, ctx.archive / relative, record.file.sha256)
+    record.file.path = relative
+    how = "copied" if made else "already present from an interrupted run; adopted"
+    record.add_event(
+        EventType.FIXITY_CHECK,
+        ctx.timestamp(),
+        ctx.agent(),
+        Outcome.SUCCESS,
+        f"{relative} {how}; sha256 of the archived copy matches",
+    )
+    caption = ctx.captions.get(record.source.filename)
+    if caption is not None:
+        record.source.caption_path = file_caption(caption, ctx)
+        note = manifest_row_note(caption, ctx)
+        if note is not None:
+            record.add_event(EventType.CAPTION, ctx.timestamp(), ctx.agent(), Outcome.SUCCESS, note)
+    derivatives = record.derivatives
+    # Each file's size goes on the record, so `verify --fast` can tell a truncated copy.
+    if record.ocr.words:
+        record.ocr.words_path, derivatives.words_bytes = file_words(record, ctx)
+    if derivatives.access_jpeg is not None and derivatives.thumbnail_jpeg is not None:
+        access, thumbnail = file_access_copies(record, ctx)
+        derivatives.access_path, derivatives.access_bytes = access
+        derivatives.thumbnail_path, derivatives.thumbnail_bytes = thumbnail
+    # Filed: the record no longer carries them (it waits for its batch's commit).
+    record.ocr.words, derivatives.access_jpeg, derivatives.thumbnail_jpeg = [], None, None
+    record.add_event(
+        EventType.QUARANTINE if record.quarantined else EventType.INGESTION,
+        ctx.timestamp(),
+        ctx.agent(),
+        Outcome.SUCCESS,
+        f"filed as {relative}",
+    )
+    return record

@@ -1,0 +1,21 @@
+"""Provenance: credit, rights, source and commentary for every record.
+
+Defaults come from `pipeline.yaml` (the photos are the property of the Russian Embassy in
+Pyongyang; commentary by Koryo Tours); a `credit` cell in the caption manifest overrides
+the credit for that file.
+"""
+
+from __future__ import annotations
+
+from ...record import Provenance, Record
+from ..context import RunContext
+
+
+def run(record: Record, ctx: RunContext) -> Record:
+    defaults = ctx.settings.provenance
+    caption = ctx.captions.get(record.source.filename)
+    credit = caption.credit if caption is not None and caption.credit else defaults.credit
+    record.provenance = Provenance(
+        credit=credit, rights=defaults.rights, source=defaults.source, commentary=defaults.commentary
+    )
+    return record
