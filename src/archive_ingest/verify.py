@@ -55,6 +55,7 @@ from . import catalog as catalog_module
 from .catalog.files import sidecar_bytes
 from .config import Settings
 from .errors import IngestError
+from .files.layout import ORIGINALS
 from .images import DECODE_ERRORS
 from .ingest.context import RunContext
 from .ingest.stages.fixity import sha256_of_file
@@ -372,7 +373,7 @@ def _references(
         if record.file.path:
             add(archive / record.file.path, record.id, _Reference("original", record.file.sha256, record.file.bytes))
         else:
-            add(archive / "originals" / f"{record.id}.?", record.id, _Reference("the record names no filed original"))
+            add(archive / ORIGINALS / f"{record.id}.?", record.id, _Reference("the record names no filed original"))
         captions = {record.source.caption_path} if record.source.caption_path else set()
         for event in record.events:
             captions.update(_FILED_CAPTION.findall(event.detail))

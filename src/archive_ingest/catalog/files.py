@@ -24,6 +24,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from ..errors import CatalogError
+from ..files.layout import RECORDS
 from ..files.temp import create_temp
 from ..record import Record
 from .storage import _fsync_dir, parse_catalog_bytes
@@ -34,7 +35,7 @@ BACKUP_COUNT = 3
 
 def sidecar_dir_for(catalog_path: Path) -> Path:
     """Where the record sidecars of `catalog_path` live: `records/` beside it."""
-    return catalog_path.parent / "records"
+    return catalog_path.parent / RECORDS
 
 
 def sidecar_path(sidecar_dir: Path, record_id: str) -> Path:

@@ -65,6 +65,7 @@ from .. import catalog as catalog_module
 from ..catalog import Catalog
 from ..config import Settings
 from ..errors import CatalogError, ConfigError
+from ..files import layout
 from ..files.crash_points import CRASH_ENV, CrashHook
 from ..record import EventType, FlagCode, Outcome, Record, ReviewStatus, record_id_for, utc_now
 from ..text.places import Gazetteer
@@ -409,9 +410,9 @@ class _Batch:
         """Remove what filing this record wrote, unless a committed or batched record owns it."""
         if not record.id or record.id in self.records or record.id in self.catalog:
             return
-        paths = [self.ctx.archive / file.archive_name(record)]
-        paths.append(self.ctx.archive / file.words_path(record.id))
-        paths.extend(self.ctx.archive / path for path in file.access_paths(record.id))
+        paths = [self.ctx.archive / layout.original_path(record)]
+        paths.append(self.ctx.archive / layout.words_path(record.id))
+        paths.extend(self.ctx.archive / path for path in layout.access_paths(record.id))
         for path in paths:
             try:
                 path.unlink(missing_ok=True)

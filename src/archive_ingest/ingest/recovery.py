@@ -27,6 +27,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..catalog import Catalog, sidecar_dir_for
+from ..files.layout import CAPTIONS, RECORD_FOLDERS, RECORDS
 from .context import RunContext
 
 log = logging.getLogger(__name__)
@@ -54,9 +55,7 @@ def sigint_held() -> Iterator[None]:
 #: sidecars' folder beside the catalog): a temp file in them is a leftover of a killed run.
 #: (The catalog's own folder is not among them: searches, which take no lock, write their
 #: index there.)
-_LOCKED_FOLDERS = ("originals", "quarantine", "derivatives", "captions")
-#: Folders of files named by record id, which must each belong to a record.
-_RECORD_FOLDERS = ("originals", "quarantine", "derivatives")
+_LOCKED_FOLDERS = (*RECORD_FOLDERS, CAPTIONS)
 
 
 def clean_leftovers(ctx: RunContext, catalog: Catalog) -> dict[str, list[Path]]:
@@ -76,7 +75,7 @@ def clean_leftovers(ctx: RunContext, catalog: Catalog) -> dict[str, list[Path]]:
                 path.unlink(missing_ok=True)
                 log.info("removed %s, left by an interrupted catalog write", path)
     roots = [(folder, ctx.archive / folder) for folder in _LOCKED_FOLDERS]
-    roots.append(("records", sidecar_dir_for(catalog_path)))
+    roots.append((RECORDS, sidecar_dir_for(catalog_path)))
     for folder, root in roots:
         if not root.is_dir():
             continue
@@ -88,7 +87,7 @@ def clean_leftovers(ctx: RunContext, catalog: Catalog) -> dict[str, list[Path]]:
                 log.info("removed %s, left by an interrupted run", path)
                 continue
             record_id = path.name.split(".", 1)[0]
-            if folder in _RECORD_FOLDERS and record_id not in catalog:
+            if folder in RECORD_FOLDERS and record_id not in catalog:
                 orphans.setdefault(record_id, []).append(path)
     return orphans
 

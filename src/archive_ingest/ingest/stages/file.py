@@ -1,16 +1,6 @@
 """Filing: copy the original, bit for bit, into `archive/` and verify the copy.
 
-Layout (paths relative to `archive/`):
-- `originals/ab/abcdef0123456789.jpg`: the original, named by record id (the first 16
-  hex digits of its SHA-256), under a two-digit fan-out folder; the extension follows the
-  format identified, so a PNG dropped as `.jpg` is filed as `.png` (its name as dropped
-  stays in `source.filename`);
-- `quarantine/ab/abcdef0123456789.jpg`: files that could not be read safely;
-- `derivatives/ab/<id>.words.json`: the words OCR read, with confidence and box;
-- `derivatives/ab/<id>.access.jpg` / `<id>.thumb.jpg`: the access copy and thumbnail the
-  `access` stage rendered (credited JPEGs to hand out; see `ingest/stages/access.py`);
-- `captions/ab/<sha256>.txt` / `.csv`: caption sidecars and manifests, bit for bit (cp1251
-  stays cp1251), content-addressed so the same caption file is stored once.
+Where each file goes is `files/layout.py`'s (originals, quarantine, derivatives, captions).
 
 A copy goes to a temporary file in the target folder, is fsynced, renamed into place,
 then read back and hashed; only a verified copy counts. Every file is created with the
@@ -27,18 +17,16 @@ from __future__ import annotations
 import errno
 import json
 import os
-import re
 import shutil
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
+from ...files.layout import access_paths, caption_path, original_path, words_path
 from ...files.temp import create_temp
 from ...record import EventType, Outcome, Record
 from ..context import RunContext
 from .discover import Caption
 from .fixity import sha256_of_file
 
-FORMAT_EXTENSIONS = {"JPEG": ".jpg", "PNG": ".png", "TIFF": ".tif", "WEBP": ".webp"}
-_SAFE_SUFFIX = re.compile(r"^\.[a-z0-9]{1,8}$")
 #: Prefixes of the temporary files a copy is written to before its rename; one left by a
 #: killed run is removed by the next run (see `pipeline`).
 TEMP_PREFIX = ".filing."
@@ -64,16 +52,6 @@ def _write_failed(target: Path, what: str, exc: OSError) -> FilingError:
     return FilingError(f"{target}: cannot write {what}: {exc}")
 
 
-def archive_name(record: Record) -> str:
-    """Where the original goes, relative to `archive/`."""
-    ext = FORMAT_EXTENSIONS.get(record.file.format or "")
-    if ext is None:
-        suffix = PurePosixPath(record.source.filename).suffix.lower()
-        ext = suffix if _SAFE_SUFFIX.match(suffix) else ".bin"
-    folder = "quarantine" if record.quarantined else "originals"
-    return f"{folder}/{record.id[:2]}/{record.id}{ext}"
-
-
 def file_caption(caption: Caption, ctx: RunContext) -> str:
     """File the caption's file (sidecar or manifest) bit for bit; returns its archive path.
 
@@ -83,8 +61,7 @@ def file_caption(caption: Caption, ctx: RunContext) -> str:
     Raises:
         FilingError: the copy failed or does not verify.
     """
-    suffix = ".csv" if not caption.is_sidecar else ".txt"
-    relative = f"captions/{caption.sha256[:2]}/{caption.sha256}{suffix}"
+    relative = caption_path(caption.sha256, caption.is_sidecar)
     copy_verified(ctx.inbox / caption.file, ctx.archive / relative, caption.sha256)
     return relative
 
@@ -141,17 +118,6 @@ def copy_verified(source: Path, target: Path, sha256: str) -> bool:
             raise
         raise _write_failed(target, "the archived copy", exc) from exc
     return True
-
-
-def words_path(record_id: str) -> str:
-    """Where the OCR words of a record go, relative to `archive/`."""
-    return f"derivatives/{record_id[:2]}/{record_id}.words.json"
-
-
-def access_paths(record_id: str) -> tuple[str, str]:
-    """Where the access copy and the thumbnail of a record go, relative to `archive/`."""
-    folder = f"derivatives/{record_id[:2]}"
-    return f"{folder}/{record_id}.access.jpg", f"{folder}/{record_id}.thumb.jpg"
 
 
 def file_words(record: Record, ctx: RunContext) -> tuple[str, int]:
@@ -212,7 +178,7 @@ def _write_atomic(target: Path, payload: bytes, prefix: str, what: str) -> None:
 
 
 def run(record: Record, ctx: RunContext) -> Record:
-    relative = archive_name(record)
+    relative = original_path(record)
     made = copy_verified(ctx.inbox / record.source.filename, ctx.archive / relative, record.file.sha256)
     record.file.path = relative
     how = "copied" if made else "already present from an interrupted run; adopted"

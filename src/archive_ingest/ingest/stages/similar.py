@@ -43,10 +43,10 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from ...files.layout import original_path
 from ...record import EventType, FlagCode, Kind, Link, LinkType, Outcome, Record, ReviewStatus
 from ..context import RunContext
 from ..pixelmatch import READ_ERRORS, load_signature, pixel_match
-from .file import archive_name
 
 #: Grayscale copies kept per run (about 110 KB each; one takes 4-8 ms to make again).
 #: Measured with 1000 files: 256 kept the main process growing (126 MB at 600 files
@@ -140,7 +140,7 @@ class SimilarityIndex:
         if _comparable(record) and record.id not in self._positions:
             assert record.file.phash is not None
             filename = record.source.filename
-            self._append(_Entry(record.id, int(record.file.phash, 16), filename, archive_name(record), filename))
+            self._append(_Entry(record.id, int(record.file.phash, 16), filename, original_path(record), filename))
 
     def distinct(self, one: str, other: str) -> bool:
         """A reviewer said these two are different photos (`review distinct`)."""
