@@ -18,8 +18,8 @@ from ..record import iso_utc, utc_now
 from ..text.places import Gazetteer
 
 if TYPE_CHECKING:
-    from .stages.discover import Caption
-    from .stages.similar import SimilarityIndex
+    from .drops import Caption
+    from .similarity import SimilarityIndex
 
 
 @dataclass(frozen=True)

@@ -37,8 +37,9 @@ from pathlib import Path
 from ..files.temp import create_temp
 from ..record import sha256_of_bytes
 from .context import RunContext
+from .drops import Caption, Manifest
 from .stages import file
-from .stages.discover import MANIFEST_TEMP_SUFFIX, Caption, Manifest
+from .stages.discover import MANIFEST_TEMP_SUFFIX
 from .stages.fixity import sha256_of_file
 
 log = logging.getLogger(__name__)

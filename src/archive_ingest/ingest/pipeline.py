@@ -71,9 +71,11 @@ from ..record import EventType, FlagCode, Outcome, Record, ReviewStatus, record_
 from ..text.places import Gazetteer
 from . import recovery
 from .context import RunContext
+from .drops import Drop
 from .manifests import ManifestRows
+from .similarity import SimilarityIndex
 from .stages import discover, file, fixity, flags, ocr, similar
-from .stages.discover import Drop, one_line
+from .stages.discover import one_line
 from .workers import Job, Prepared, Stage, note_warnings, prepare_in_order, prepare_in_workers
 
 log = logging.getLogger(__name__)
@@ -188,7 +190,7 @@ def run(
             if "similar" in settings.stages:
                 # New photos are compared with the catalog's: its hashes are indexed once per
                 # run, when the first new photo comes (a run of known files never reads them).
-                ctx = replace(ctx, similarity=similar.SimilarityIndex(catalog.documents))
+                ctx = replace(ctx, similarity=SimilarityIndex(catalog.documents))
         ctx.captions.update({drop.image: drop.caption for drop in found.drops if drop.caption})
         manifests = ManifestRows(ctx, found.manifests)
         batch = _Batch(ctx, catalog, summary, found.drops, hook, manifests)

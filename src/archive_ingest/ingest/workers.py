@@ -38,8 +38,9 @@ from functools import partial
 from ..files.crash_points import CRASH_ENV, CrashHook
 from ..record import EventType, Outcome, Record
 from .context import RunContext
+from .drops import Drop
 from .stages import access, discover, exif, extract, fixity, identify, ocr, provenance
-from .stages.discover import Drop, one_line
+from .stages.discover import one_line
 
 log = logging.getLogger(__name__)
 

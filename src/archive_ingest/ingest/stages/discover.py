@@ -27,6 +27,7 @@ from pathlib import Path, PurePosixPath
 from ...config import DiscoverSettings
 from ...record import EventType, FileInfo, FlagCode, Kind, Outcome, Record, Source, sha256_of_bytes
 from ..context import RunContext
+from ..drops import Caption, Drop, Manifest
 
 CAPTION_SUFFIX = ".txt"
 #: The temporary file a manifest's waiting rows are written to before it is renamed over
@@ -34,41 +35,6 @@ CAPTION_SUFFIX = ".txt"
 MANIFEST_TEMP = re.compile(r"^\..+\.[a-z0-9_]{8}\.waiting\.tmp$")
 MANIFEST_TEMP_SUFFIX = ".waiting.tmp"
 _COPY_SUFFIX = re.compile(r"(?: \(\d+\)| copy(?: \d+)?| - copy)$", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class Caption:
-    """A caption as found in the inbox, decoded."""
-
-    text: str
-    file: str
-    """Relative path (in the inbox) of the sidecar `.txt` or the manifest."""
-    encoding: str
-    """`utf-8`, `utf-8-sig` or `cp1251` (a fallback: raises `bad_encoding`)."""
-    sha256: str
-    """SHA-256 of the file holding the caption as dropped: the sidecar, or the whole manifest."""
-    is_sidecar: bool
-    place: str | None = None
-    date: str | None = None
-    credit: str | None = None
-    manifest_row: Caption | None = None
-    """For a sidecar: the manifest row naming the same image, whose place, date and credit
-    cells it carries (the manifest is filed with the record, so the row stays on record)."""
-
-
-@dataclass
-class Drop:
-    """One image found in the inbox, with its caption if it has one."""
-
-    image: str
-    """Relative POSIX path in the inbox."""
-    caption: Caption | None = None
-    notes: list[str] = field(default_factory=list)
-    """Caption problems worth an event on the record (e.g. two captions, one ignored)."""
-    size: int = -1
-    """Size in bytes when discovered (-1: not looked at), compared again before filing."""
-    mtime_ns: int = -1
-    """Modification time when discovered, in nanoseconds (-1: not looked at)."""
 
 
 def one_line(text: str) -> str:
@@ -94,39 +60,6 @@ def _is_utf8(name: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
-
-
-@dataclass(frozen=True)
-class Manifest:
-    """A caption manifest as dropped, with its rows as read, to write back the ones that wait."""
-
-    file: str
-    """Relative path in the inbox."""
-    sha256: str
-    """SHA-256 of the manifest's bytes as read."""
-    encoding: str
-    """`utf-8`, `utf-8-sig` or `cp1251`: the encoding to write its waiting rows back in."""
-    newline: str
-    """CRLF when the manifest's lines end so, else LF."""
-    header: list[str]
-    """The header row as written (column names in their own case)."""
-    rows: list[tuple[str, list[str]]]
-    """(inbox path of the image, the row's cells as read) of each usable row, in order."""
-
-    def images(self) -> set[str]:
-        return {image for image, _ in self.rows}
-
-    def to_bytes(self, rows: list[tuple[str, list[str]]]) -> bytes:
-        """The header and `rows`, in the manifest's own encoding (a BOM for `utf-8-sig`) and line endings.
-
-        Raises:
-            UnicodeEncodeError: a cell cannot be written back in the manifest's encoding.
-        """
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator=self.newline)
-        writer.writerow(self.header)
-        writer.writerows(cells for _, cells in rows)
-        return buffer.getvalue().encode(self.encoding)
 
 
 @dataclass
