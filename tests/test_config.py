@@ -185,12 +185,11 @@ def test_missing_inbox_is_a_usage_error(archive_home: ArchiveHome) -> None:
     )
 
 
-def test_every_stage_the_config_accepts_has_a_module() -> None:
+def test_every_stage_the_config_accepts_is_in_the_registry_in_its_order() -> None:
     from archive_ingest.config import KNOWN_STAGES
-    from archive_ingest.ingest.pipeline import ORDERED_STAGES
-    from archive_ingest.ingest.workers import PER_FILE_STAGES
+    from archive_ingest.ingest.stages.registry import STAGES
 
-    assert sorted(KNOWN_STAGES) == sorted([*PER_FILE_STAGES, *ORDERED_STAGES])
+    assert tuple(STAGES) == KNOWN_STAGES
 
 
 # -- messages name the file read and the key (issue 13, item 12) ------------------

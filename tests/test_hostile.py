@@ -15,15 +15,17 @@ import os
 import shutil
 import struct
 import unicodedata
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, BinaryIO
 
 import pytest
 from PIL import Image
 
-from archive_ingest.ingest import pipeline, workers
+from archive_ingest.ingest import pipeline
 from archive_ingest.ingest.pipeline import RunSummary
 from archive_ingest.ingest.stages import discover, file, identify
+from archive_ingest.ingest.stages.registry import STAGES
 from conftest import ArchiveHome, new_home
 from scanmaker import make_bomb_png, make_scan
 from test_exif import FULL, ifd0_entry, patched, tiff_start
@@ -282,16 +284,16 @@ def test_file_growing_while_it_is_read_is_skipped_and_taken_next_run(
 ) -> None:
     growing = small_scan(home.inbox / "growing.jpg", "GROWING")
     small_scan(home.inbox / "done.jpg", "DONE")
-    real_fixity = workers.PER_FILE_STAGES["fixity"]
+    real_fixity = STAGES["fixity"]
 
     def fixity_while_a_writer_appends(record: Any, ctx: Any) -> Any:
-        result = real_fixity(record, ctx)
+        result = real_fixity.run(record, ctx)
         if record.source.filename == "growing.jpg" and growing.stat().st_size < 10_000_000:
             with growing.open("ab") as handle:  # the scanner is still writing
                 handle.write(b"\x00" * 1000)
         return result
 
-    monkeypatch.setitem(workers.PER_FILE_STAGES, "fixity", fixity_while_a_writer_appends)
+    monkeypatch.setitem(STAGES, "fixity", replace(real_fixity, run=fixity_while_a_writer_appends))
     size = growing.stat().st_size
     summary = pipeline.run(home.settings())
 
@@ -303,7 +305,7 @@ def test_file_growing_while_it_is_read_is_skipped_and_taken_next_run(
     assert home.inbox_files() == ["growing.jpg"]
     assert len(archive_files(home, "originals")) == 1  # its copy was rolled back
 
-    monkeypatch.setitem(workers.PER_FILE_STAGES, "fixity", real_fixity)
+    monkeypatch.setitem(STAGES, "fixity", real_fixity)
     summary = pipeline.run(home.settings())
     assert summary.problems == []
     assert sorted(records_by_name(home)) == ["done.jpg", "growing.jpg"]

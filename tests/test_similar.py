@@ -19,8 +19,8 @@ from archive_ingest.config import SimilarSettings, load_settings
 from archive_ingest.errors import ConfigError
 from archive_ingest.ingest import pixelmatch
 from archive_ingest.ingest.context import RunContext
-from archive_ingest.ingest.stages import similar
 from archive_ingest.ingest.similarity import SimilarityIndex
+from archive_ingest.ingest.stages import similar
 from archive_ingest.record import FileInfo, Kind, Link, LinkType, Record, Source
 from conftest import ArchiveHome, new_home
 from scanmaker import draw_inscription, make_scan, truncate

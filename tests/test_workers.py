@@ -6,6 +6,7 @@ import io
 import json
 import re
 import shutil
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from archive_ingest import cli
 from archive_ingest.ingest import pipeline, workers
 from archive_ingest.ingest.context import RunContext
 from archive_ingest.ingest.stages import discover, ocr
+from archive_ingest.ingest.stages.registry import STAGES
 from archive_ingest.record import Record
 from conftest import ArchiveHome, draw_batch, new_home
 from scanmaker import ExifSpec, make_scan
@@ -112,7 +114,9 @@ def test_one_new_file_among_known_ones_is_read_here(tmp_path: Path, monkeypatch:
     kept = first.read_bytes()
     assert len(pipeline.run(home.settings(), workers=2).ingested) == 1
     opened: list[str] = []
-    monkeypatch.setitem(pipeline.OPENERS, "ocr", lambda ctx: opened.append("ocr") or ocr.open_stage(ctx))
+    monkeypatch.setitem(
+        STAGES, "ocr", replace(STAGES["ocr"], open=lambda ctx: opened.append("ocr") or ocr.open_stage(ctx))
+    )
     (home.inbox / "a.jpg").write_bytes(kept)
     make_scan(home.inbox / "b.jpg", ["ИВАНОВ", "1922-1945"], font_px=28)
     summary = pipeline.run(home.settings(), workers=2)
@@ -128,14 +132,14 @@ def test_each_file_is_read_from_disk_once(tmp_path: Path, monkeypatch: pytest.Mo
     ctx = RunContext(settings=settings)
     ocr.open_stage(ctx)
     drop = discover.find_drops(ctx).drops[0]
-    real_fixity = workers.PER_FILE_STAGES["fixity"]
+    real_fixity = STAGES["fixity"]
 
     def fixity_then_hide_the_file(record: Record, ctx: RunContext) -> Record:
-        record = real_fixity(record, ctx)
+        record = real_fixity.run(record, ctx)
         (ctx.inbox / record.source.filename).rename(tmp_path / "hidden.jpg")  # nobody can open it now
         return record
 
-    monkeypatch.setitem(workers.PER_FILE_STAGES, "fixity", fixity_then_hide_the_file)
+    monkeypatch.setitem(STAGES, "fixity", replace(real_fixity, run=fixity_then_hide_the_file))
     prepared = workers.prepare(drop, ctx, known=set())
 
     record = prepared.record

@@ -74,23 +74,12 @@ from .context import RunContext
 from .drops import Drop
 from .manifests import ManifestRows
 from .similarity import SimilarityIndex
-from .stages import discover, file, fixity, flags, ocr, similar
+from .stages import discover, file, fixity
 from .stages.discover import one_line
-from .workers import Job, Prepared, Stage, note_warnings, prepare_in_order, prepare_in_workers
+from .stages.registry import STAGES
+from .workers import Job, Prepared, note_warnings, prepare_in_order, prepare_in_workers
 
 log = logging.getLogger(__name__)
-
-#: Stages run in the main process, in the order files were found (see `workers`): they
-#: compare a record with the catalog and the run so far, or write to the archive.
-ORDERED_STAGES: dict[str, Stage] = {
-    "similar": similar.run,
-    "flags": flags.run,
-    "file": file.run,
-}
-
-#: Stages that need set-up before the first file (and may stop the run, e.g. tesseract
-#: missing), keyed by stage name.
-OPENERS: dict[str, Callable[[RunContext], None]] = {"ocr": ocr.open_stage}
 
 Progress = Callable[[str, int, int], None]
 
@@ -185,8 +174,9 @@ def run(
             # processes) only when there is something new to read: an empty inbox, or
             # scans dropped again, are done in a moment.
             for name in settings.stages:
-                if name in OPENERS:
-                    OPENERS[name](ctx)
+                opener = STAGES[name].open
+                if opener is not None:
+                    opener(ctx)
             if "similar" in settings.stages:
                 # New photos are compared with the catalog's: its hashes are indexed once per
                 # run, when the first new photo comes (a run of known files never reads them).
@@ -323,7 +313,7 @@ class _Batch:
         # A sidecar caption may serve two images (a.jpg and a.png); remove it from the
         # inbox only when the last of them is committed.
         self.caption_users = Counter(d.caption.file for d in drops if d.caption and d.caption.is_sidecar)
-        self.ordered_stages = [name for name in ctx.settings.stages if name in ORDERED_STAGES]
+        self.ordered_stages = [name for name in ctx.settings.stages if not STAGES[name].per_file]
         self.index_checked = False
 
     def __len__(self) -> int:
@@ -355,7 +345,7 @@ class _Batch:
                 started = time.perf_counter()
                 with warnings.catch_warnings(record=True) as caught:
                     warnings.simplefilter("always")
-                    record = ORDERED_STAGES[name](record, ctx)
+                    record = STAGES[name].run(record, ctx)
                 note_warnings(record, ctx, name, caught)
                 self.summary.add_seconds(name, time.perf_counter() - started)
                 self.hook.reached(f"after_{name}")

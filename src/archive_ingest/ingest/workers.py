@@ -1,6 +1,6 @@
 """The per-file stages, run in this process or in worker processes (`run --workers N`).
 
-A run splits its stages in two (`split_stages`):
+A run splits its stages in two (`split_stages`, by `stages/registry.py`):
 - per-file stages (fixity, identify, exif, ocr, extract, provenance, ...) read one file and
   fill its record, and nothing else: they write nothing to the archive and look at no other
   record, so they can run in any process, in any order across files;
@@ -39,32 +39,17 @@ from ..files.crash_points import CRASH_ENV, CrashHook
 from ..record import EventType, Outcome, Record
 from .context import RunContext
 from .drops import Drop
-from .stages import access, discover, exif, extract, fixity, identify, ocr, provenance
+from .stages import discover
 from .stages.discover import one_line
+from .stages.registry import STAGES
 
 log = logging.getLogger(__name__)
-
-Stage = Callable[[Record, RunContext], Record]
-
-#: Stages that read one file and fill its record, and nothing else.
-PER_FILE_STAGES: dict[str, Stage] = {
-    "fixity": fixity.run,
-    "identify": identify.run,
-    "exif": exif.run,
-    "ocr": ocr.run,
-    "extract": extract.run,
-    "provenance": provenance.run,
-    "access": access.run,
-}
-
-#: Stages that read the picture's content: skipped for a file that was quarantined.
-CONTENT_STAGES = frozenset({"exif", "ocr", "extract", "access"})
 
 
 def split_stages(stages: Iterable[str]) -> tuple[list[str], list[str]]:
     """(per-file stages, ordered stages), each in the configured order."""
     stages = list(stages)
-    return [s for s in stages if s in PER_FILE_STAGES], [s for s in stages if s not in PER_FILE_STAGES]
+    return [s for s in stages if STAGES[s].per_file], [s for s in stages if not STAGES[s].per_file]
 
 
 def default_workers() -> int:
@@ -100,12 +85,12 @@ def prepare(drop: Drop, ctx: RunContext, known: Container[str]) -> Prepared:
     done: list[str] = []
     seconds: dict[str, float] = {}
     for name in split_stages(ctx.settings.stages)[0]:
-        if record.quarantined and name in CONTENT_STAGES:
+        if record.quarantined and STAGES[name].reads_content:
             continue
         started = time.perf_counter()
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            record = PER_FILE_STAGES[name](record, ctx)
+            record = STAGES[name].run(record, ctx)
         note_warnings(record, ctx, name, caught)
         seconds[name] = time.perf_counter() - started
         done.append(name)
