@@ -16,10 +16,10 @@ import pytest
 from click.testing import CliRunner, Result
 
 from archive_ingest import catalog as catalog_module
-from archive_ingest import cli as cli_module
 from archive_ingest.catalog import AtomicJSONStorage, Catalog
 from archive_ingest.catalog import index as search_index
 from archive_ingest.cli import cli
+from archive_ingest.cli import maintain as cli_maintain
 from archive_ingest.errors import CatalogError
 from archive_ingest.record import FileInfo, Kind, Record, Source, record_id_for
 from conftest import ArchiveHome, IngestedBatch
@@ -207,7 +207,7 @@ def test_a_healthy_catalog_is_rebuilt_only_with_force(home: ArchiveHome) -> None
 
 
 def test_on_a_terminal_a_rebuild_of_a_healthy_catalog_asks(home: ArchiveHome, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cli_module, "_on_a_terminal", lambda: True)
+    monkeypatch.setattr(cli_maintain, "_on_a_terminal", lambda: True)
     before = home.catalog.read_bytes()
     n = len(home.catalog_records())
     question = (

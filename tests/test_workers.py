@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from rich.console import Console
 
-from archive_ingest import cli
+from archive_ingest.cli import ingest as cli_ingest
 from archive_ingest.ingest import pipeline, workers
 from archive_ingest.ingest.context import RunContext
 from archive_ingest.ingest.stages import discover, ocr
@@ -156,7 +156,7 @@ def test_the_progress_bar_shows_files_per_minute_and_time_left(tmp_path: Path, m
         make_scan(home.inbox / f"scan{index}.jpg", [f"СКАН {index}"], font_px=24)
     screen = io.StringIO()
     terminal = Console(file=screen, force_terminal=True, width=160, highlight=False)
-    monkeypatch.setattr(cli, "err_console", terminal)
+    monkeypatch.setattr(cli_ingest, "err_console", terminal)
 
     result = home.invoke("run", "--workers", "1")
 
