@@ -5,6 +5,7 @@ Used by `cli/__init__.py` and `cli/review.py`; nothing here decides anything abo
 
 from __future__ import annotations
 
+import functools
 import json
 import textwrap
 from collections.abc import Callable, Iterator
@@ -47,7 +48,10 @@ def errors() -> Iterator[None]:
 
 
 def config_options(func: F) -> F:
-    """`--config`, `--archive`: which archive, for every command (`run` adds `inbox_option`)."""
+    """`--config`, `--archive`: which archive, as the parameters `config_path` and `archive_dir`.
+
+    Only the `review` group takes them so (it loads the settings only when no subcommand
+    follows, which has its own); every command takes `archive_options`."""
     func = click.option(
         "--archive",
         "archive_dir",
@@ -63,14 +67,29 @@ def config_options(func: F) -> F:
     return func
 
 
-def inbox_option(func: F) -> F:
-    """`--inbox`: only `run` reads the inbox."""
-    return click.option(
-        "--inbox",
-        "inbox_dir",
-        type=click.Path(file_okay=False, path_type=Path),
-        help="Inbox folder to ingest (overrides paths.inbox).",
-    )(func)
+def archive_options(*, inbox: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """`--config`, `--archive` (and `--inbox`, for `run` only) for a command that works on an
+    archive: the command is called with `settings`, the archive's settings they point at,
+    loaded when it runs (a folder with no archive is one line and exit 2)."""
+
+    def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(func)
+        def with_settings(
+            *args: Any, config_path: Path | None, archive_dir: Path | None, inbox_dir: Path | None = None, **kwargs: Any
+        ) -> Any:
+            return func(*args, settings=settings_from(config_path, archive_dir, inbox_dir=inbox_dir), **kwargs)
+
+        command: Callable[..., Any] = with_settings
+        if inbox:
+            command = click.option(
+                "--inbox",
+                "inbox_dir",
+                type=click.Path(file_okay=False, path_type=Path),
+                help="Inbox folder to ingest (overrides paths.inbox).",
+            )(command)
+        return config_options(command)
+
+    return decorate
 
 
 def output_options(func: F) -> F:

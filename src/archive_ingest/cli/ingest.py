@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from .common import config_options, errors, inbox_option, settings_from
+from .common import archive_options, errors
 
 if TYPE_CHECKING:
     # Each command imports what it needs when it runs (the settings with PyYAML, the
@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     # `show` should not pay for what `run` needs (issue 13, item 14; `benchmarks/search.py`).
     from rich.console import Console
 
+    from ..config import Settings
     from ..ingest import pipeline
 
 
@@ -48,11 +49,8 @@ def _stderr_console() -> Console:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Also write the summary as JSON to this file: counts, ids, seconds per stage and per OCR pass.",
 )
-@inbox_option
-@config_options
-def run(
-    workers: int | None, report: Path | None, config_path: Path | None, archive_dir: Path | None, inbox_dir: Path | None
-) -> None:
+@archive_options(inbox=True)
+def run(workers: int | None, report: Path | None, settings: Settings) -> None:
     """Ingest everything in the inbox into the archive and the catalog.
 
     Each image is hashed, checked, read (EXIF, OCR), described, filed bit for bit under
@@ -77,7 +75,6 @@ def run(
     from ..ingest import pipeline
     from ..ingest.workers import default_workers
 
-    settings = settings_from(config_path, archive_dir, inbox_dir=inbox_dir)
     with errors(), _progress_bar() as progress:
         summary = pipeline.run(settings, progress=progress, workers=workers or default_workers())
     _print_summary(summary)

@@ -4,17 +4,17 @@ again from the record sidecars."""
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
-from .common import config_options, errors, print_json, settings_from
+from .common import archive_options, errors, print_json
 
 if TYPE_CHECKING:
     # Each command imports what it needs when it runs (the settings with PyYAML, the
     # catalog, rich, the pipeline with pytesseract and numpy): `--version`, `--help` and
     # `show` should not pay for what `run` needs (issue 13, item 14; `benchmarks/search.py`).
+    from ..config import Settings
 
     pass
 
@@ -32,8 +32,8 @@ if TYPE_CHECKING:
     is_flag=True,
     help="Only read: record no fixity check events, create no lock (as on an archive you cannot write).",
 )
-@config_options
-def verify(fast: bool, as_json: bool, no_record: bool, config_path: Path | None, archive_dir: Path | None) -> None:
+@archive_options()
+def verify(fast: bool, as_json: bool, no_record: bool, settings: Settings) -> None:
     """Audit the archive: re-hash every file the catalog lists; report what is wrong.
 
     Checks each record's original (sha256 and size), caption file, OCR words file, access
@@ -57,7 +57,6 @@ def verify(fast: bool, as_json: bool, no_record: bool, config_path: Path | None,
     from ..verify import VerificationFailed
     from ..verify import verify as verify_archive
 
-    settings = settings_from(config_path, archive_dir)
     with errors():
         report = verify_archive(settings, fast=fast, record=not no_record)
         if report.not_recorded:
@@ -88,8 +87,8 @@ def catalog() -> None:
 
 @catalog.command()
 @click.option("--force", is_flag=True, help="Rebuild a healthy catalog too, without asking.")
-@config_options
-def rebuild(force: bool, config_path: Path | None, archive_dir: Path | None) -> None:
+@archive_options()
+def rebuild(force: bool, settings: Settings) -> None:
     """Rebuild the catalog from the record sidecars (records/ab/<id>.json).
 
     Use it when the catalog is lost, truncated or corrupt. Every valid sidecar becomes a
@@ -109,7 +108,6 @@ def rebuild(force: bool, config_path: Path | None, archive_dir: Path | None) -> 
     from ..catalog.rebuild import healthy_line, healthy_records
     from ..catalog.rebuild import rebuild as rebuild_catalog
 
-    settings = settings_from(config_path, archive_dir)
     with errors():
         if not force and _on_a_terminal():
             records = healthy_records(settings.paths.catalog)

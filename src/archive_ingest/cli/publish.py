@@ -8,12 +8,13 @@ from typing import TYPE_CHECKING
 
 import click
 
-from .common import config_options, errors, settings_from
+from .common import archive_options, errors
 
 if TYPE_CHECKING:
     # Each command imports what it needs when it runs (the settings with PyYAML, the
     # catalog, rich, the pipeline with pytesseract and numpy): `--version`, `--help` and
     # `show` should not pay for what `run` needs (issue 13, item 14; `benchmarks/search.py`).
+    from ..config import Settings
 
     pass
 
@@ -38,15 +39,14 @@ if TYPE_CHECKING:
     is_flag=True,
     help="csv, dc: include quarantined and rejected records too (json and bagit always do).",
 )
-@config_options
+@archive_options()
 def export(
     fmt: str,
     query: str | None,
     out: Path | None,
     bom: bool,
     everything: bool,
-    config_path: Path | None,
-    archive_dir: Path | None,
+    settings: Settings,
 ) -> None:
     """Export the catalog, or what a query finds: JSON, CSV, Dublin Core or a BagIt bag.
 
@@ -78,7 +78,6 @@ def export(
 
     if fmt == "bagit" and out is None:
         raise click.UsageError("--format bagit needs --out FOLDER (the bag is a folder)")
-    settings = settings_from(config_path, archive_dir)
     withheld = 0
     with errors():
         if out is not None:

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from .common import config_options, errors, output_options, print_json, settings_from
+from .common import archive_options, errors, output_options, print_json
 
 if TYPE_CHECKING:
     # Each command imports what it needs when it runs (the settings with PyYAML, the
     # catalog, rich, the pipeline with pytesseract and numpy): `--version`, `--help` and
     # `show` should not pay for what `run` needs (issue 13, item 14; `benchmarks/search.py`).
-
+    from ..config import Settings
     from ..record import Record
 
 
@@ -22,13 +21,12 @@ if TYPE_CHECKING:
 @click.argument("record_id")
 @click.option("--history", is_flag=True, help="List every event, and what people changed of what was read.")
 @output_options
-@config_options
+@archive_options()
 def show(
     record_id: str,
     history: bool,
     as_json: bool,
-    config_path: Path | None,
-    archive_dir: Path | None,
+    settings: Settings,
 ) -> None:
     """Show one record (an id or a unique prefix of one).
 
@@ -41,7 +39,6 @@ def show(
     from .. import catalog as catalog_module
     from .common import print_record
 
-    settings = settings_from(config_path, archive_dir)
     with errors():
         record = catalog_module.reader(settings.paths.catalog).require(record_id)
     if as_json:
@@ -102,7 +99,7 @@ class QueryCommand(click.Command):
 @click.option("--bom", is_flag=True, help="With --csv: start with a UTF-8 byte order mark (for Excel).")
 @click.option("--count", "count_only", is_flag=True, help="Print only how many records match.")
 @output_options
-@config_options
+@archive_options()
 def search(
     query: tuple[str, ...],
     limit: int | None,
@@ -111,8 +108,7 @@ def search(
     bom: bool,
     count_only: bool,
     as_json: bool,
-    config_path: Path | None,
-    archive_dir: Path | None,
+    settings: Settings,
 ) -> None:
     """Find records: free words, "phrases", -exclusions and fields, in any script.
 
@@ -160,7 +156,6 @@ def search(
     from ..search import search_catalog
     from ..text.places import Gazetteer
 
-    settings = settings_from(config_path, archive_dir)
     with errors():
         gazetteer = Gazetteer.load(settings.places.gazetteer)
         result = search_catalog(  # listings show no events: only --json reads them

@@ -15,6 +15,7 @@ import click
 from ..errors import IngestError
 from ..record import FlagCode
 from .common import (
+    archive_options,
     config_options,
     errors,
     output_options,
@@ -122,8 +123,8 @@ def review(
 
 @review.command("show")
 @click.argument("record_id")
-@config_options
-def review_show(record_id: str, config_path: Path | None, archive_dir: Path | None) -> None:
+@archive_options()
+def review_show(record_id: str, settings: Settings) -> None:
     """Show a record for review: flags explained, caption beside inscription, image path.
 
     Example:
@@ -131,7 +132,6 @@ def review_show(record_id: str, config_path: Path | None, archive_dir: Path | No
     \b
         archive-ingest review show 6ee92d55
     """
-    settings = settings_from(config_path, archive_dir)
     with errors():
         from .. import catalog as catalog_module
 
@@ -176,14 +176,13 @@ def _decision(record: Record, as_json: bool) -> None:
 @click.option("--note", default=None, help="Why (kept in the record's review and events).")
 @by_option
 @output_options
-@config_options
+@archive_options()
 def accept(
     record_id: str,
     note: str | None,
     by: str,
     as_json: bool,
-    config_path: Path | None,
-    archive_dir: Path | None,
+    settings: Settings,
 ) -> None:
     """Accept a record: its reading is right, or right enough.
 
@@ -192,7 +191,6 @@ def accept(
     \b
         archive-ingest review accept 6ee92d55 --note "years checked on the photo"
     """
-    settings = settings_from(config_path, archive_dir)
     with errors():
         record = _reviewer(settings, by).accept(record_id, note)
     _decision(record, as_json)
@@ -203,14 +201,13 @@ def accept(
 @click.option("--note", required=True, help="Why the record is rejected.")
 @by_option
 @output_options
-@config_options
+@archive_options()
 def reject(
     record_id: str,
     note: str,
     by: str,
     as_json: bool,
-    config_path: Path | None,
-    archive_dir: Path | None,
+    settings: Settings,
 ) -> None:
     """Reject a record (it stays in the archive, marked rejected, with the reason).
 
@@ -219,7 +216,6 @@ def reject(
     \b
         archive-ingest review reject 6ee92d55 --note "not a Soviet grave"
     """
-    settings = settings_from(config_path, archive_dir)
     with errors():
         record = _reviewer(settings, by).reject(record_id, note)
     _decision(record, as_json)
@@ -233,15 +229,14 @@ def reject(
 )
 @by_option
 @output_options
-@config_options
+@archive_options()
 def edit(
     record_id: str,
     assignments: tuple[str, ...],
     removals: tuple[str, ...],
     by: str,
     as_json: bool,
-    config_path: Path | None,
-    archive_dir: Path | None,
+    settings: Settings,
 ) -> None:
     """Correct fields of a record; the checks that depend on them run again.
 
@@ -265,7 +260,6 @@ def edit(
         archive-ingest review edit 6ee92d55 --set place=Wonsan --set person.1.death_year=1949
         archive-ingest review edit 6ee92d55 --set date= --remove person.2
     """
-    settings = settings_from(config_path, archive_dir)
     with errors():
         done = _reviewer(settings, by).edit(record_id, list(assignments), list(removals))
     if as_json:
@@ -286,14 +280,13 @@ def _print_edit(done: EditResult) -> None:
 @click.argument("other_id")
 @click.option("--note", default=None, help="Why (kept in the events).")
 @by_option
-@config_options
+@archive_options()
 def merge(
     record_id: str,
     other_id: str,
     note: str | None,
     by: str,
-    config_path: Path | None,
-    archive_dir: Path | None,
+    settings: Settings,
 ) -> None:
     """Record that RECORD_ID is the same photo as OTHER_ID (both files are kept).
 
@@ -308,7 +301,6 @@ def merge(
     \b
         archive-ingest review merge 0b1c2d3e 6ee92d55
     """
-    settings = settings_from(config_path, archive_dir)
     with errors():
         done = _reviewer(settings, by).link(record_id, other_id, merge=True, note=note)
     record, other = done.record, done.other
@@ -325,14 +317,13 @@ def merge(
 @click.argument("other_id")
 @click.option("--note", default=None, help="Why (kept in the events).")
 @by_option
-@config_options
+@archive_options()
 def distinct(
     record_id: str,
     other_id: str,
     note: str | None,
     by: str,
-    config_path: Path | None,
-    archive_dir: Path | None,
+    settings: Settings,
 ) -> None:
     """Record that two similar photos are different; later runs will not pair them again.
 
@@ -343,7 +334,6 @@ def distinct(
     \b
         archive-ingest review distinct 0b1c2d3e 6ee92d55
     """
-    settings = settings_from(config_path, archive_dir)
     with errors():
         done = _reviewer(settings, by).link(record_id, other_id, merge=False, note=note)
     record, other = done.record, done.other
@@ -356,8 +346,8 @@ def distinct(
 @review.command("next")
 @click.option("--flag", "flag_code", type=FLAG_CHOICE, help="Only records with this flag.")
 @by_option
-@config_options
-def review_next(flag_code: str | None, by: str, config_path: Path | None, archive_dir: Path | None) -> None:
+@archive_options()
+def review_next(flag_code: str | None, by: str, settings: Settings) -> None:
     """Work through the queue one record at a time: accept, reject, edit, skip or quit.
 
     Reads answers from the terminal (or standard input). Each decision and edit is
@@ -371,7 +361,6 @@ def review_next(flag_code: str | None, by: str, config_path: Path | None, archiv
     \b
         archive-ingest review next --flag ocr_low_confidence
     """
-    settings = settings_from(config_path, archive_dir)
     reviewer = _reviewer(settings, by)
     with errors():
         from .. import catalog as catalog_module

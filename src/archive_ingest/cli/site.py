@@ -7,10 +7,14 @@ parses the arguments and prints the summary (to stderr, like every message).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from .common import config_options, errors, settings_from
+from .common import archive_options, errors
+
+if TYPE_CHECKING:
+    from ..config import Settings
 
 
 @click.command()
@@ -18,14 +22,13 @@ from .common import config_options, errors, settings_from
 @click.option("--title", default=None, help="The site's title (shown on every page).")
 @click.option("--query", help='Only what this search finds (the search language: "place:Chongjin").')
 @click.option("--all", "everything", is_flag=True, help="Include quarantined and rejected records too.")
-@config_options
+@archive_options()
 def site(
     out_dir: Path,
     title: str | None,
     query: str | None,
     everything: bool,
-    config_path: Path | None,
-    archive_dir: Path | None,
+    settings: Settings,
 ) -> None:
     """Write the catalog as a static website into OUT_DIR: open OUT_DIR/index.html.
 
@@ -58,7 +61,6 @@ def site(
     from ..exports import withheld_note
     from ..site.builder import DEFAULT_TITLE, build_site
 
-    settings = settings_from(config_path, archive_dir)
     with errors():
         _check_writable(out_dir)
         report = build_site(settings, out_dir, title=title or DEFAULT_TITLE, query=query, everything=everything)
