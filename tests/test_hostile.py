@@ -352,7 +352,7 @@ def test_full_disk_stops_the_run_cleanly(home: ArchiveHome, monkeypatch: pytest.
         target.write(source.read(100))  # a partial copy, then the disk is full
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr(file.shutil, "copyfileobj", copy_until_full)
+    monkeypatch.setattr(shutil, "copyfileobj", copy_until_full)
     summary = pipeline.run(home.settings())
 
     assert len(copies) == 2  # stopped at the first full-disk error: c.jpg was not tried
@@ -376,7 +376,7 @@ def test_full_disk_exits_1_with_one_line(home: ArchiveHome, monkeypatch: pytest.
     def full(source: BinaryIO, target: BinaryIO, length: int = 0) -> None:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr(file.shutil, "copyfileobj", full)
+    monkeypatch.setattr(shutil, "copyfileobj", full)
     result = home.invoke("run")
     assert result.exit_code == 1
     errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]

@@ -46,9 +46,7 @@ from ..files.writable import refused, unwritable
 from ..record import Record
 from .files import (
     BACKUP_COUNT,
-    atomic_write,
     back_up,
-    backup_path,
     is_catalog_companion,
     sidecar_dir_for,
     sidecar_path,
@@ -58,6 +56,7 @@ from .storage import (
     TABLE,
     AtomicJSONStorage,
     _dumps,
+    backup_path,
     file_tag,
     open_catalog,
     parse_catalog_bytes,
@@ -74,7 +73,6 @@ __all__ = [
     "AtomicJSONStorage",
     "Catalog",
     "CatalogReadOnly",
-    "atomic_write",
     "back_up",
     "backup_path",
     "is_catalog_companion",

@@ -11,9 +11,11 @@ and keeps a copy of it as `catalog.json.bak`, shifting older copies to `.bak.1` 
 (three in all: enough to step back over the last runs, small enough to need no setting);
 a catalog that does not parse is refused, never read as empty and overwritten.
 
-Also here: `atomic_write` (any whole file, temp file, fsync, rename; created with the
-user's umask by `files.temp.create_temp`, like every file of the archive) and
-`is_catalog_companion` (which files beside the catalog belong to it). No TinyDB here.
+Both are written by `files/atomic.py`'s one atomic write (temp file, fsync, rename, folder
+fsync; created with the user's umask, like every file of the archive). The backups' names
+(`backup_path`) are `catalog/storage.py`'s, whose errors point to the newest.
+
+Also here: `is_catalog_companion` (which files beside the catalog belong to it). No TinyDB here.
 """
 
 from __future__ import annotations
@@ -24,10 +26,10 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from ..errors import CatalogError
+from ..files.atomic import atomic_file, fsync_dir, make_folders, write_atomic
 from ..files.layout import RECORDS
-from ..files.temp import create_temp
 from ..record import Record
-from .storage import _fsync_dir, parse_catalog_bytes
+from .storage import backup_path, parse_catalog_bytes
 
 #: How many backups a run keeps: `catalog.json.bak` (the newest), `.bak.1`, `.bak.2`.
 BACKUP_COUNT = 3
@@ -49,7 +51,8 @@ def sidecar_bytes(record: Record) -> bytes:
 
 
 def write_sidecars(sidecar_dir: Path, records: Iterable[Record]) -> None:
-    """Write each record's sidecar atomically (temp file, fsync, rename; then the folders).
+    """Write each record's sidecar atomically (temp file, fsync, rename; then each folder
+    once).
 
     Raises:
         OSError: a sidecar could not be written (no partial file is left; the commit stops).
@@ -57,35 +60,12 @@ def write_sidecars(sidecar_dir: Path, records: Iterable[Record]) -> None:
     folders: set[Path] = set()
     for record in records:
         target = sidecar_path(sidecar_dir, record.id)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(target, [sidecar_bytes(record)], sync_dir=False)
+        if target.parent not in folders:
+            make_folders(target.parent)
+        write_atomic(target, sidecar_bytes(record), sync_dir=False)
         folders.add(target.parent)
     for folder in folders:
-        _fsync_dir(folder)
-
-
-def atomic_write(target: Path, pieces: Iterable[bytes], sync_dir: bool = True) -> None:
-    """Write `pieces` to a temp file beside `target`, fsync it and rename it over `target`
-    (mode 0666 less the umask, see `files/temp.py`)."""
-    handle, temp_name = create_temp(target.parent, f".{target.name}.", ".tmp")
-    try:
-        with os.fdopen(handle, "wb") as temp:
-            for piece in pieces:
-                temp.write(piece)
-            temp.flush()
-            os.fsync(temp.fileno())
-        os.replace(temp_name, target)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
-    if sync_dir:
-        _fsync_dir(target.parent)
-
-
-def backup_path(catalog_path: Path, number: int = 0) -> Path:
-    """`catalog.json.bak` (number 0, the newest), `catalog.json.bak.1`, ..."""
-    suffix = ".bak" if number == 0 else f".bak.{number}"
-    return catalog_path.with_name(catalog_path.name + suffix)
+        fsync_dir(folder)
 
 
 def is_catalog_companion(catalog_path: Path, path: Path) -> bool:
@@ -121,19 +101,14 @@ def back_up(catalog_path: Path, count: int = BACKUP_COUNT) -> Path | None:
     except OSError:
         pass
     parse_catalog_bytes(catalog_path, raw)
-    handle, temp_name = create_temp(catalog_path.parent, f".{newest.name}.", ".tmp")
-    try:
-        with os.fdopen(handle, "wb") as temp:
-            temp.write(raw)
-            temp.flush()
-            os.fsync(temp.fileno())
+
+    def shift_older() -> None:  # once the new copy is whole on disk: a failed write pushes none out
         for number in range(count - 1, 0, -1):
             older = backup_path(catalog_path, number - 1)
             if older.exists():
                 os.replace(older, backup_path(catalog_path, number))
-        os.replace(temp_name, newest)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
-    _fsync_dir(catalog_path.parent)
+
+    # The shifts and the rename are made durable together by the folder's fsync.
+    with atomic_file(newest, before_replace=shift_older) as temp:
+        temp.write(raw)
     return newest

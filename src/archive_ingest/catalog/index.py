@@ -47,7 +47,8 @@ import os
 import shutil
 import sqlite3
 from array import array
-from contextlib import closing, suppress
+from collections.abc import Iterator
+from contextlib import closing, contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -55,7 +56,7 @@ from typing import Any
 import orjson
 
 from ..errors import CatalogError
-from ..files.temp import create_temp
+from ..files.atomic import atomic_path
 from ..record import Record
 from .index_entries import SCHEMA, SCHEMA_VERSION, delete_entries, entry_for, insert_entries
 from .index_reader import TABLE, SearchIndex
@@ -284,55 +285,39 @@ def _set_meta(conn: sqlite3.Connection, tag: str, spans: Spans | None) -> None:
     )
 
 
-class _replacing:
-    """A new index file written beside `path` and renamed over it when the block succeeds:
-    empty with the schema, or with `copy=True` a copy of the current one (to update it).
+@contextmanager
+def _replacing(path: Path, copy: bool = False, private: bool = False) -> Iterator[sqlite3.Connection]:
+    """A new index file written beside `path` and renamed over it when the block succeeds
+    (`files/atomic.py`'s `atomic_path`: SQLite fills the temp file by its path; it is
+    fsynced, renamed, the folder fsynced): empty with the schema, or with `copy=True` a
+    copy of the current one (to update it).
     With `private=True` (the user's cache) each missing folder is made for the user alone
     (0700, as the XDG Base Directory specification asks) and the file too (0600): the index
     holds the catalog's text. Beside the catalog it is made as every file of the archive,
     with the user's umask (`files/temp.py`), so those who share the archive share it."""
-
-    def __init__(self, path: Path, copy: bool = False, private: bool = False) -> None:
-        self.path = path
-        self.copy = copy
-        self.private = private
-        self.temp: Path | None = None
-        self.conn: sqlite3.Connection | None = None
-
-    def __enter__(self) -> sqlite3.Connection:
-        if self.private:
-            missing = [folder for folder in (self.path.parent, *self.path.parent.parents) if not folder.exists()]
-            for folder in reversed(missing):
-                folder.mkdir(mode=0o700, exist_ok=True)
-        else:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle, name = create_temp(self.path.parent, f".{self.path.name}.", ".tmp", private=self.private)
-        os.close(handle)
-        self.temp = Path(name)
-        if self.copy:
-            shutil.copyfile(self.path, self.temp)  # into the file made above: its mode stays
+    if private:
+        missing = [folder for folder in (path.parent, *path.parent.parents) if not folder.exists()]
+        for folder in reversed(missing):
+            folder.mkdir(mode=0o700, exist_ok=True)
+    else:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(path, private=private) as temp:
+        if copy:
+            shutil.copyfile(path, temp)  # into the file made above: its mode stays
         # Else SQLite takes the empty file as an empty database (one it creates itself gets
         # 0644 less the umask: never writable by the group that shares the archive).
-        self.conn = sqlite3.connect(self.temp, isolation_level=None)
-        self.conn.execute("PRAGMA journal_mode = OFF")  # a private temp file: a crash just leaves it
-        self.conn.execute("PRAGMA synchronous = OFF")
-        if not self.copy:
-            self.conn.executescript(SCHEMA)
-        self.conn.execute("BEGIN")
-        return self.conn
-
-    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
-        assert self.conn is not None and self.temp is not None
+        conn = sqlite3.connect(temp, isolation_level=None)
         try:
-            if exc_type is None:
-                self.conn.execute("COMMIT")
-                self.conn.close()
-                os.replace(self.temp, self.path)
-                return
+            conn.execute("PRAGMA journal_mode = OFF")  # a private temp file: a crash just leaves it
+            conn.execute("PRAGMA synchronous = OFF")  # atomic_path fsyncs it once, whole, before the rename
+            if not copy:
+                conn.executescript(SCHEMA)
+            conn.execute("BEGIN")
+            yield conn
+            conn.execute("COMMIT")
         finally:
             with suppress(sqlite3.Error):
-                self.conn.close()
-            self.temp.unlink(missing_ok=True)
+                conn.close()  # before the rename: atomic_path wants every handle closed
 
 
 # -- the commit hook ----------------------------------------------------------------------

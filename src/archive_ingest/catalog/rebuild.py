@@ -39,6 +39,7 @@ from typing import Any
 from .. import catalog as catalog_module
 from ..config import Settings
 from ..errors import CatalogError, IngestError
+from ..files.atomic import write_atomic
 from ..record import Record, utc_now
 from . import AtomicJSONStorage
 
@@ -202,7 +203,7 @@ def _keep_before_rebuild(catalog_path: Path, raw: bytes) -> tuple[Path, int]:
     number = 0
     while (path := before_rebuild_path(catalog_path, number)).exists():
         number += 1
-    catalog_module.atomic_write(path, [raw])
+    write_atomic(path, raw)
     return path, number
 
 

@@ -10,15 +10,15 @@ mid-write leaves half a catalog, and it escapes every Cyrillic and Hangul letter
 catalog, the one before the write or the one after:
 
 - A whole new file (TinyDB's `write`: a commit without a fresh search index, the first
-  one, a rebuild; or a change far back in the file): a temp file in the same folder
-  (with the user's umask, as `files/temp.py` makes every file), fsynced, renamed over the
-  old one, the folder fsynced.
+  one, a rebuild; or a change far back in the file): `files/atomic.py`'s atomic write, a
+  temp file in the same folder (with the user's umask, as `files/temp.py` makes every
+  file), fsynced, renamed over the old one, the folder fsynced.
 - In place (`splice`, when the search index says where every record lies): only the
   bytes from the first change on are written. New records go just before the closing
   `}}`, so a batch of new records costs its own size, not the archive's. First the old
   bytes from that offset to the end go to an undo journal beside the catalog
   (`catalog.json.undo`: a header line with the offset, the old size, the file's inode and
-  checksums, then the bytes; temp file, fsync, rename, folder fsync); then the new bytes
+  checksums, then the bytes; written by the same atomic write); then the new bytes
   are written, the file fsynced and the journal removed, all under an exclusive `flock`
   on the catalog. A writer killed in between leaves the journal: readers apply it in
   memory (the file up to the offset, then the journal's bytes: the old catalog, even on
@@ -64,8 +64,8 @@ import orjson
 from tinydb.storages import Storage
 
 from ..errors import CatalogError
+from ..files.atomic import atomic_file, fsync_dir, make_folders
 from ..files.crash_points import crash_point
-from ..files.temp import create_temp
 
 log = logging.getLogger(__name__)
 
@@ -148,7 +148,7 @@ class AtomicJSONStorage(Storage):
     def _replace_file(self, pieces: list[bytes | tuple[int, int]], source: int | None = None) -> None:
         """Write `pieces` (bytes, or (offset, length) stretches of the file `source`) to a
         temp file, fsync it and rename it over the catalog."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        make_folders(self.path.parent)
         _replace(self.path, pieces, source)
         self.read_tag = file_tag(self.path.stat())
 
@@ -238,7 +238,7 @@ class AtomicJSONStorage(Storage):
             self.read_tag = file_tag(os.fstat(fd))
         finally:
             os.close(fd)  # releases the lock
-        _fsync_dir(self.path.parent)  # the journal's removal is durable before the commit returns
+        fsync_dir(self.path.parent)  # the journal's removal is durable before the commit returns
         return True
 
     def _splice_plan(
@@ -446,7 +446,7 @@ def roll_back(catalog_path: Path) -> bool:
     finally:
         if fd >= 0:
             os.close(fd)
-    _fsync_dir(catalog_path.parent)
+    fsync_dir(catalog_path.parent)
     if rolled_back:
         log.warning("%s: a commit cut short was rolled back from %s", catalog_path, journal.name)
     else:
@@ -510,34 +510,28 @@ def _pwrite(fd: int, data: bytes | memoryview, offset: int) -> None:
 
 
 def _replace(target: Path, pieces: list[bytes | tuple[int, int]], source: int | None = None) -> None:
-    """Write `pieces` (bytes, or (offset, length) stretches of the file `source`) to a
-    temp file beside `target`, fsync it, rename it over `target` and fsync the folder."""
-    handle, temp_name = create_temp(target.parent, f".{target.name}.", ".tmp")
-    try:
-        with os.fdopen(handle, "wb") as temp:
-            for piece in pieces:
-                if isinstance(piece, bytes):
-                    temp.write(piece)
-                else:
-                    assert source is not None
-                    temp.flush()
-                    _copy_range(source, temp.fileno(), *piece)
-            temp.flush()
-            os.fsync(temp.fileno())
-        os.replace(temp_name, target)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
-    _fsync_dir(target.parent)
+    """Write `pieces` (bytes, or (offset, length) stretches of the file `source`) over
+    `target` by `files/atomic.py`'s atomic write (temp file, fsync, rename, folder fsync)."""
+    with atomic_file(target) as temp:
+        for piece in pieces:
+            if isinstance(piece, bytes):
+                temp.write(piece)
+            else:
+                assert source is not None
+                temp.flush()
+                _copy_range(source, temp.fileno(), *piece)
+
+
+def backup_path(catalog_path: Path, number: int = 0) -> Path:
+    """`catalog.json.bak` (number 0, the newest), `catalog.json.bak.1`, ... (written by
+    `catalog/files.py`'s `back_up`; named here, where `way_out` points to the newest)."""
+    suffix = ".bak" if number == 0 else f".bak.{number}"
+    return catalog_path.with_name(catalog_path.name + suffix)
 
 
 def way_out(catalog_path: Path) -> str:
     """What to do about a catalog that cannot be read (said by every such error)."""
     way = "it was left untouched; rebuild it from the record sidecars with `archive-ingest catalog rebuild`"
-    # Imported here: catalog_files imports this module (to parse and fsync), and only an
-    # unreadable catalog needs the backups' names.
-    from .files import backup_path
-
     backup = backup_path(catalog_path)
     return f"{way}, or restore {backup.name}" if backup.exists() else way
 
@@ -607,12 +601,3 @@ def _copy_range(source: int, target: int, offset: int, length: int) -> None:
 def file_tag(stat: os.stat_result) -> str:
     # The same form as search_index.file_tag (not imported: `show` should not load search).
     return f"{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ino}"
-
-
-def _fsync_dir(directory: Path) -> None:
-    """Make a rename durable: fsync the folder that holds the renamed entry."""
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

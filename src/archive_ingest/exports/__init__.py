@@ -25,14 +25,13 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 from typing import IO
 
 from ..config import Settings
 from ..errors import ConfigError
-from ..files.temp import create_temp
+from ..files.atomic import atomic_file
 from ..files.writable import unwritable
 from ..record import Record, ReviewStatus
 
@@ -106,14 +105,16 @@ def write_stream(fmt: str, records: Sequence[Record], out: IO[bytes], settings: 
 
 
 def write_file(fmt: str, records: Sequence[Record], path: Path, settings: Settings, *, bom: bool = False) -> None:
-    """Write the export to `path` through a temporary file renamed over it, so a failed
-    export never leaves a half-written file where a finished one is expected.
+    """Write the export to `path` through a temporary file renamed over it (`files/atomic.py`:
+    `.<name>.<random>.partial`, with the user's umask: mkstemp's 0600 is for secrets, not
+    for a file to hand out), so a failed export never leaves a half-written file where a
+    finished one is expected.
 
     Raises:
         ConfigError: `path` is a folder, its folder does not exist or cannot be written.
     """
     check_out(path, fmt)
-    with _replacing(path) as out:
+    with atomic_file(path, suffix=".partial") as out:
         write_stream(fmt, records, out, settings, bom=bom)
 
 
@@ -134,16 +135,3 @@ def check_out(path: Path, fmt: str) -> None:
     reason = unwritable(parent)
     if reason is not None:
         raise ConfigError(f"--out {path}: cannot write it: {reason}")
-
-
-@contextmanager
-def _replacing(path: Path) -> Iterator[IO[bytes]]:
-    # Made with the user's umask (files/temp.py): mkstemp's 0600 is for secrets, not for a file to hand out.
-    handle, temp_name = create_temp(path.parent, f".{path.name}.", ".partial")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            yield out
-        os.replace(temp_name, path)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise

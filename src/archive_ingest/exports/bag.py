@@ -37,6 +37,7 @@ import bagit  # type: ignore[import-untyped]
 from .. import __version__
 from ..config import Settings
 from ..errors import ConfigError, IngestError
+from ..files.atomic import fsync_dir
 from ..files.temp import create_temp_dir
 from ..ingest.stages.discover import CaptionDecodeError, parse_manifest
 from ..record import Record
@@ -98,6 +99,9 @@ def make_bag(
     except BaseException:
         shutil.rmtree(building, ignore_errors=True)
         raise
+    # A folder, not a file: `files/atomic.py`'s write does not apply, but its rename is
+    # made durable as that write's are.
+    fsync_dir(parent)
     return bagit.Bag(str(target))
 
 

@@ -8,10 +8,9 @@ would to any file made there. `tempfile.mkstemp` and `mkdtemp` create 0600 and 0
 for secrets), and a rename keeps that mode, which left originals, captions, the catalog
 and the sidecars readable by their writer alone.
 
-Every atomic write (temp file, fsync, rename: `ingest/stages/file.py`, `catalog/storage.py`,
-`catalog/files.py`, `ingest/manifests.py`, `catalog/index.py`, `exports/`) makes its temp file
-here. The write sequences themselves stay where they are: each differs (a hash check
-before the rename, a copy by ranges, SQLite filling the file), but none chooses a mode.
+Every atomic write (temp file, fsync, rename, folder fsync) is `files/atomic.py`'s, which
+makes its temp file here; so does the BagIt export its temp folder (`exports/bag.py`).
+No writer chooses a mode but the rewritten caption manifest, which keeps its dropper's.
 `private=True` is for what belongs to the user alone (the search index in the user's
 cache holds the catalog's text): 0600, as mkstemp.
 """

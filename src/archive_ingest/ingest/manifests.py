@@ -29,12 +29,11 @@ reports it). A manifest someone changed during the run is left alone, with a war
 from __future__ import annotations
 
 import logging
-import os
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..files.temp import create_temp
+from ..files.atomic import write_atomic
 from ..record import sha256_of_bytes
 from .context import RunContext
 from .drops import Caption, Manifest
@@ -154,25 +153,16 @@ class ManifestRows:
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
-    """Replace `path` with `data` through a hidden temp file beside it, keeping its mode.
+    """Replace `path` with `data` through a hidden temp file beside it (`files/atomic.py`:
+    `.<name>.<random>.waiting.tmp`), keeping its mode.
 
     The manifest is the dropper's file, rewritten in place: it keeps the mode it came
-    with, as it keeps its encoding (the temp file is made as every other, `files/temp.py`).
+    with, as it keeps its encoding.
 
     Raises:
-        OSError: the temp file could not be written or renamed (none is left).
+        OSError: the temp file could not be written or renamed (none is left; Ctrl-C too:
+            the manifest stays whole).
     """
     mode = stat.S_IMODE(path.stat().st_mode)
-    handle, temp_name = create_temp(path.parent, f".{path.name}.", MANIFEST_TEMP_SUFFIX)
-    try:
-        with os.fdopen(handle, "wb") as temp:
-            temp.write(data)
-            temp.flush()
-            os.fsync(temp.fileno())
-        os.chmod(temp_name, mode)
-        os.replace(temp_name, path)
-    except BaseException:
-        # Ctrl-C too: the manifest stays whole, and no temp file is left beside it.
-        Path(temp_name).unlink(missing_ok=True)
-        raise
+    write_atomic(path, data, suffix=MANIFEST_TEMP_SUFFIX, mode=mode)
     log.info("%s: rows of archived images taken out", path)

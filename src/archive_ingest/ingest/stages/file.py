@@ -2,11 +2,15 @@
 
 Where each file goes is `files/layout.py`'s (originals, quarantine, derivatives, captions).
 
-A copy goes to a temporary file in the target folder, is fsynced, renamed into place,
-then read back and hashed; only a verified copy counts. Every file is created with the
-user's umask (`files/temp.py`: 0644 or, for a group sharing the archive, 0664). A target that already exists with
-the right hash (left by an interrupted run) is adopted, not copied again. The inbox file
-is removed later by the pipeline, after the record is committed.
+Every file is written by `files/atomic.py`'s one atomic write. A copy goes to a temporary
+file in the target folder (`.filing.<random>.tmp`), is fsynced, then read back and hashed:
+only a copy whose SHA-256 matches the original's is renamed into place (a mismatch
+leaves no file and the target as it was). After the rename the folder is fsynced (and so
+is each folder made for it, `originals/ab/`), so the filed copy is on disk before the
+pipeline removes the inbox file, which it does only after the record is committed. Every
+file is created with the user's umask (`files/temp.py`: 0644 or, for a group sharing the
+archive, 0664). A target that already exists with the right hash (left by an interrupted
+run) is adopted, not copied again, its folder fsynced as for a new copy.
 
 A full disk (`ENOSPC`, or a quota: `EDQUOT`) raises `DiskFull`, which the pipeline treats
 as the end of the run rather than a problem with one file: every later copy would fail too.
@@ -16,15 +20,13 @@ from __future__ import annotations
 
 import errno
 import json
-import os
-import shutil
 from pathlib import Path
 
+from ...files.atomic import HashMismatch, copy_atomic, fsync_dir, make_folders, write_atomic
 from ...files.layout import access_paths, caption_path, original_path, words_path
-from ...files.temp import create_temp
 from ...record import EventType, Outcome, Record
 from ..context import RunContext
-from .discover import Caption
+from ..drops import Caption
 from .fixity import sha256_of_file
 
 #: Prefixes of the temporary files a copy is written to before its rename; one left by a
@@ -94,28 +96,21 @@ def copy_verified(source: Path, target: Path, sha256: str) -> bool:
     """
     if target.exists():
         try:
-            if sha256_of_file(target)[0] == sha256:
-                return False
+            present = sha256_of_file(target)[0]
         except OSError as exc:
             raise FilingError(f"{target}: exists but cannot be read: {exc}") from exc
+        if present == sha256:
+            try:
+                fsync_dir(target.parent)  # the run that filed it may have been killed before its folder's fsync
+            except OSError as exc:
+                raise _write_failed(target, "the archived copy", exc) from exc
+            return False
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        handle, temp_name = create_temp(target.parent, TEMP_PREFIX, ".tmp")
+        make_folders(target.parent)
+        copy_atomic(source, target, prefix=TEMP_PREFIX, sha256=sha256)
+    except HashMismatch as exc:
+        raise FilingError(f"{target}: the copy's sha256 {exc.actual} differs from the original's {sha256}") from exc
     except OSError as exc:
-        raise _write_failed(target, "the archived copy", exc) from exc
-    try:
-        with os.fdopen(handle, "wb") as temp, source.open("rb") as original:
-            shutil.copyfileobj(original, temp, 1 << 20)
-            temp.flush()
-            os.fsync(temp.fileno())
-        copied = sha256_of_file(Path(temp_name))[0]
-        if copied != sha256:
-            raise FilingError(f"{target}: the copy's sha256 {copied} differs from the original's {sha256}")
-        os.replace(temp_name, target)
-    except OSError as exc:
-        Path(temp_name).unlink(missing_ok=True)
-        if isinstance(exc, FilingError):
-            raise
         raise _write_failed(target, "the archived copy", exc) from exc
     return True
 
@@ -155,25 +150,16 @@ def file_access_copies(record: Record, ctx: RunContext) -> list[tuple[str, int]]
 
 
 def _write_atomic(target: Path, payload: bytes, prefix: str, what: str) -> None:
-    """Write `payload` to a temp file beside `target`, fsync, rename it into place.
+    """Write `payload` over `target` atomically (`files/atomic.py`), making its folder.
 
     Raises:
         DiskFull: no space left (no partial file is left).
         FilingError: the file could not be written (no partial file is left).
     """
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        handle, temp_name = create_temp(target.parent, prefix, ".tmp")
+        make_folders(target.parent)
+        write_atomic(target, payload, prefix=prefix)
     except OSError as exc:
-        raise _write_failed(target, what, exc) from exc
-    try:
-        with os.fdopen(handle, "wb") as temp:
-            temp.write(payload)
-            temp.flush()
-            os.fsync(temp.fileno())
-        os.replace(temp_name, target)
-    except OSError as exc:
-        Path(temp_name).unlink(missing_ok=True)
         raise _write_failed(target, what, exc) from exc
 
 
