@@ -28,6 +28,23 @@ from msgspec.structs import force_setattr
 
 from .errors import ConfigError
 
+#: PyYAML's safe loader in C (libyaml, in PyYAML's wheels) where there is one: it reads
+#: pipeline.yaml and the gazetteer in 2 ms instead of 20-40 ms, on every command.
+_FAST_SAFE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def load_yaml(text: str) -> Any:
+    """`yaml.safe_load`, by libyaml when it can.
+
+    Raises:
+        yaml.YAMLError: as the pure-Python loader words it (the file is read again by it
+            to say what is wrong: its messages name the token it expected).
+    """
+    try:
+        return yaml.load(text, Loader=_FAST_SAFE_LOADER)
+    except yaml.YAMLError:
+        return yaml.safe_load(text)
+
 CONFIG_FILENAME = "pipeline.yaml"
 INBOX_DIRNAME = "inbox"
 ARCHIVE_DIRNAME = "archive"
@@ -38,7 +55,21 @@ ARCHIVE_DIRNAME = "archive"
 KNOWN_STAGES = ("fixity", "identify", "similar", "exif", "ocr", "extract", "provenance", "flags", "access", "file")
 DEFAULT_STAGES = list(KNOWN_STAGES)
 
-DEFAULT_EXTENSIONS = [".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp"]
+DEFAULT_EXTENSIONS = [
+    ".jpg",
+    ".jpeg",
+    ".png",
+    ".tif",
+    ".tiff",
+    ".webp",
+    ".heic",
+    ".heif",
+    ".avif",
+    # Not read, but picked up so that they are quarantined with a reason naming what would
+    # read them (ingest/stages/identify.py), never left in the inbox unexplained.
+    ".jxl",
+    *(".cr2", ".cr3", ".nef", ".arw", ".dng", ".orf", ".rw2", ".raf"),
+]
 
 
 class _Section(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
@@ -255,7 +286,7 @@ def load_settings(
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{shown}: cannot read: not UTF-8 ({exc.reason} at byte {exc.start})") from exc
     try:
-        raw: Any = yaml.safe_load(text)
+        raw: Any = load_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark is not None else ""

@@ -46,6 +46,7 @@ from typing import Any, Literal
 
 import yaml
 
+from ..config import load_yaml
 from ..errors import ConfigError
 from ..record import Place
 
@@ -312,7 +313,7 @@ class Gazetteer:
 
 def _parse(text: str, filename: str) -> list[Site]:
     try:
-        raw = yaml.safe_load(text)
+        raw = load_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}:" if mark is not None else ""
