@@ -254,26 +254,32 @@ def test_broken_exif_marker_reads_as_no_exif(tmp_path: Path) -> None:
     assert read_exif(path) == no_exif("no EXIF found")
 
 
-def test_empty_exif_offset_is_an_error_event(ctx: RunContext) -> None:
+def test_empty_exif_offset_makes_exifread_fail_and_pillow_read_the_rest(ctx: RunContext) -> None:
+    # exifread raises and loses IFD0 with the Exif IFD; Pillow (issue 16) reads IFD0 and GPS.
     path = scan(ctx.inbox / "a.jpg", FULL)
     patched(path, ifd0_entry(path.read_bytes(), 0x8769) + 4, b"\x00\x00\x00\x00")  # count 0
     record = exif.run(record_for("a.jpg"), ctx)
-    assert record.exif == ExifInfo()
+    assert record.exif == replace(FULL_INFO, date_taken="2013-01-09T11:50:11")  # DateTime
     assert record.events == [
         Event(
             EventType.METADATA_EXTRACTION,
             AT,
             AGENT,
-            Outcome.WARNING,
-            "EXIF unreadable: exifread failed: IndexError: list index out of range",
+            Outcome.SUCCESS,
+            "EXIF read by Pillow (exifread failed: IndexError: list index out of range): "
+            + ALL_FIELDS.removeprefix("EXIF: "),
         )
     ]
+    assert read_exif(path, fallback=False) == unreadable("exifread failed: IndexError: list index out of range")
 
 
-def test_exif_offset_of_the_wrong_type_is_an_error(tmp_path: Path) -> None:
+def test_exif_offset_of_the_wrong_type_is_read_by_pillow(tmp_path: Path) -> None:
     path = scan(tmp_path / "a.jpg", FULL)
     patched(path, ifd0_entry(path.read_bytes(), 0x8769) + 2, b"\x00\x02")  # type ASCII
-    assert read_exif(path) == unreadable("exifread failed: IndexError: string index out of range")
+    detail = "exifread failed: IndexError: string index out of range"
+    expected = replace(FULL_INFO, date_taken="2013-01-09T11:50:11")
+    assert read_exif(path) == ExifReading(expected, "ok", detail, "Pillow")
+    assert read_exif(path, fallback=False) == unreadable(detail)
 
 
 def test_exif_offset_past_the_end_loses_only_the_exif_ifd(tmp_path: Path) -> None:

@@ -45,6 +45,7 @@ def load_yaml(text: str) -> Any:
     except yaml.YAMLError:
         return yaml.safe_load(text)
 
+
 CONFIG_FILENAME = "pipeline.yaml"
 INBOX_DIRNAME = "inbox"
 ARCHIVE_DIRNAME = "archive"

@@ -32,7 +32,15 @@ RECORDS = "records"
 RECORD_FOLDERS = (ORIGINALS, QUARANTINE, DERIVATIVES)
 
 #: The extension an original is filed with, by the format `identify` found.
-FORMAT_EXTENSIONS = {"JPEG": ".jpg", "PNG": ".png", "TIFF": ".tif", "WEBP": ".webp"}
+#: HEIF: pillow-heif decodes HEVC-coded HEIF only, i.e. HEIC, whatever the file was named.
+FORMAT_EXTENSIONS = {
+    "JPEG": ".jpg",
+    "PNG": ".png",
+    "TIFF": ".tif",
+    "WEBP": ".webp",
+    "HEIF": ".heic",
+    "AVIF": ".avif",
+}
 _SAFE_SUFFIX = re.compile(r"^\.[a-z0-9]{1,8}$")
 
 

@@ -21,6 +21,10 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image, ImageFilter
 
+from ..images import register_formats
+
+register_formats()  # HEIC originals are compared too
+
 Array = npt.NDArray[np.float64]
 
 #: Long side, in pixels, of the grayscale copy two photos are compared on. At 384 px a

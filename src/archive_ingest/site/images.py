@@ -22,7 +22,10 @@ from typing import Any
 from PIL import Image, ImageOps
 
 from ..config import Settings
+from ..images import register_formats
 from ..record import Record
+
+register_formats()  # HEIC originals get pictures too
 
 #: Sizes used when the settings have no `access` section (the access stage's defaults).
 DEFAULT_LONG_EDGE, DEFAULT_THUMBNAIL_EDGE, DEFAULT_QUALITY = 1600, 320, 85

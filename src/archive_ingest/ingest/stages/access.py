@@ -51,7 +51,7 @@ from xml.sax.saxutils import escape
 from PIL import Image, ImageCms
 
 from ...config import AccessSettings
-from ...images import DECODE_ERRORS, upright
+from ...images import DECODE_ERRORS, turn_for, upright
 from ...record import EventType, Outcome, Record
 from ...text.translit import to_ascii
 from ..context import RunContext
@@ -107,6 +107,7 @@ def render(
         with Image.open(source) as image:
             if orientation is None:
                 orientation = _file_orientation(image)
+            orientation = turn_for(image, orientation)  # a HEIF comes decoded upright
             icc = image.info.get("icc_profile")
             if image.format == "JPEG":
                 image.draft(None, _draft_size(image.size, settings.long_edge))

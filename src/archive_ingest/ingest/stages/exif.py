@@ -34,6 +34,27 @@ fuzzing the files in `exif_samples/`):
 
 exifread's log messages are captured while it runs (never printed) and end up in the
 reading's `detail`; they are also logged at DEBUG on this module's logger.
+
+exifread stays the first reader. A second one steps in, field by field (issue 16, held
+against exiftool 12.57 on the 111 files of `exif_samples/`, see benchmarks/README.md):
+
+- **Pillow's EXIF** (`Image.Exif`: IFD0, the Exif IFD, the GPS IFD) when exifread finds
+  no tags or raises: e.g. an Exif sub-IFD pointer of count 0 makes exifread raise
+  `IndexError` and lose IFD0 with it, while Pillow still reads IFD0 and GPS. The reading
+  then says `reader == "Pillow"` and why in `detail` ("exifread found none", "exifread
+  failed: ...").
+- **XMP** (`exif:DateTimeOriginal`, `exif:DateTimeDigitized`, `tiff:Orientation`, read
+  from the packet Pillow finds, parsed with the standard library's ElementTree on expat
+  2.4+, which refuses entity bombs) for the fields EXIF lacks: a photo edited in Photoshop
+  can keep its date taken only in XMP, its EXIF holding only IFD0 `DateTime`, the time
+  it was saved (`jpg/tests/30-type_error.jpg`: EXIF DateTime 2013-07-07 17:20:59, XMP
+  DateTimeOriginal 2013-07-05 03:18:27, which is what exiftool reports). The XMP date
+  therefore ranks above DateTimeDigitized and DateTime of EXIF, below EXIF's own
+  DateTimeOriginal; the XMP orientation is used only when EXIF has none (as exiftool and
+  Pillow's `exif_transpose` do). Fields so found are named in `from_xmp`.
+
+Pillow is opened only when something is missing: exifread found nothing, or its tags
+have no DateTimeOriginal/DateTimeDigitized or no Orientation.
 """
 
 from __future__ import annotations
@@ -45,18 +66,23 @@ import os
 import re
 import struct
 import threading
+import warnings
+import xml.etree.ElementTree as ElementTree
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from datetime import datetime
 from fractions import Fraction
+from numbers import Rational
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 import exifread
 from exifread.core.exceptions import ExifError
 from exifread.core.ifd_tag import IfdTag
+from PIL import ExifTags, Image
 
+from ...images import DECODE_ERRORS
 from ...record import EventType, ExifInfo, Outcome, Record
 from ..context import RunContext
 
@@ -106,6 +132,23 @@ _EXIFREAD_ERRORS: tuple[type[Exception], ...] = (
 )
 
 
+ExifReader = Literal["exifread", "Pillow", "XMP"]
+
+#: Fields that may come from XMP when EXIF lacks them, and the XMP properties read for them.
+_EXIF_NS = "{http://ns.adobe.com/exif/1.0/}"
+_TIFF_NS = "{http://ns.adobe.com/tiff/1.0/}"
+_XMP_PROPERTIES = (
+    _EXIF_NS + "DateTimeOriginal",
+    _EXIF_NS + "DateTimeDigitized",
+    _TIFF_NS + "Orientation",
+)
+#: An XMP packet larger than this is not parsed (a JPEG segment holds at most 64 KB).
+_MAX_XMP_BYTES = 1 << 20
+
+#: What Pillow's EXIF parser lets through on broken data, besides DECODE_ERRORS.
+_PILLOW_EXIF_ERRORS: tuple[type[Exception], ...] = (*DECODE_ERRORS, KeyError, IndexError, TypeError)
+
+
 @dataclass(frozen=True)
 class ExifReading:
     """What `read_exif` found in one file."""
@@ -115,26 +158,36 @@ class ExifReading:
     status: ExifStatus
     """"ok": tags were read; "none": the file has no EXIF (normal for photos republished
     online; exifread also says this when it cannot find a valid EXIF block); "error":
-    exifread raised, or the file could not be opened or read."""
+    exifread raised, or the file could not be opened or read (and Pillow found no EXIF either)."""
     detail: str
-    """One line: for "error" the reason; otherwise exifread's warnings, or ""."""
+    """One line: for "error" the reason; for reader "Pillow" or "XMP" why exifread did not
+    serve ("exifread found none", "exifread failed: ..."); otherwise exifread's warnings, or ""."""
+    reader: ExifReader = "exifread"
+    """Who read the EXIF: exifread; Pillow when exifread found none or failed; "XMP" when
+    neither found an EXIF block and the fields come from the XMP packet alone."""
+    from_xmp: tuple[str, ...] = ()
+    """Fields of `info` taken from XMP because EXIF lacked them."""
 
 
-def read_exif(path: Path, content: bytes | None = None) -> ExifReading:
+def read_exif(path: Path, content: bytes | None = None, *, fallback: bool = True) -> ExifReading:
     """Read the catalogued EXIF fields of the file at `path`. Never raises for bad data.
 
     Args:
         path: The image file (named in messages).
         content: Its bytes, when already read (then the file is not opened again).
+        fallback: False reads with exifread alone, as before issue 16 (the benchmark's
+            "before" column); True lets Pillow and XMP fill in (see the module docstring).
 
     Returns:
         An `ExifReading`; a file that cannot be opened or that exifread cannot parse gives
-        status "error" with the reason in `detail`.
+        status "error" with the reason in `detail`, unless Pillow reads its EXIF.
     """
     try:
         handle: _Handle = _GuardedReader.open(path) if content is None else _GuardedBytes(content)
     except OSError as exc:
         return ExifReading(ExifInfo(), "error", f"cannot open file: {exc.strerror or _describe(exc)}")
+    failure: str | None = None
+    tags: dict[str, Any] = {}
     with handle, _captured_exifread_messages(path) as messages:
         try:
             tags = exifread.process_file(handle, details=False, extract_thumbnail=False)
@@ -145,29 +198,57 @@ def read_exif(path: Path, content: bytes | None = None) -> ExifReading:
                     tiff = _GuardedBytes(tiff_block)
                     tags = exifread.process_file(tiff, details=False, extract_thumbnail=False)
         except _ReadBudgetExceeded as exc:
-            return ExifReading(ExifInfo(), "error", str(exc))
+            failure = str(exc)
         except _EXIFREAD_ERRORS as exc:
-            return ExifReading(ExifInfo(), "error", f"exifread failed: {_describe(exc)}")
+            failure = f"exifread failed: {_describe(exc)}"
+    values = {key: tag.values for key, tag in (tags or {}).items() if isinstance(tag, IfdTag)}
     notes = _summarise(messages)
-    if not tags:
-        return ExifReading(ExifInfo(), "none", notes or "no EXIF found")
-    return ExifReading(_exif_info(tags), "ok", notes)
+    if failure is not None:
+        unread = ExifReading(ExifInfo(), "error", failure)
+    else:
+        unread = ExifReading(ExifInfo(), "none", notes or "no EXIF found")
+    if not fallback:
+        return ExifReading(_exif_info(values)[0], "ok", notes) if values else unread
+    reader: ExifReader = "exifread"
+    xmp: dict[str, str] = {}
+    if not values or _lacks_what_xmp_may_give(values):
+        pillow_values, xmp = _read_with_pillow(path, content)
+        if not values and pillow_values:
+            values, reader = pillow_values, "Pillow"
+    info, from_xmp = _exif_info(values, xmp)
+    if not values and not from_xmp:
+        return unread
+    if reader == "exifread" and not values:
+        reader = "XMP"
+    if reader != "exifread":
+        notes = unread.detail if failure is not None else "exifread found none"
+    return ExifReading(info, "ok", notes, reader, from_xmp)
 
 
 def run(record: Record, ctx: RunContext) -> Record:
     """Read the original's EXIF into `record.exif` and log one metadata-extraction event.
 
     "No EXIF" is a success (most photos republished online have none); an unreadable EXIF
-    block is a warning, and the batch goes on either way.
+    block is a warning, and the batch goes on either way. The event names the reader when
+    it is not exifread ("EXIF read by Pillow (exifread found none): ...") and the fields
+    taken from XMP.
     """
     reading = read_exif(ctx.inbox / record.source.filename, record.file.content)
     record.exif = reading.info
     if reading.status == "ok":
         outcome = Outcome.SUCCESS
         found = [f.name for f in fields(ExifInfo) if getattr(reading.info, f.name) is not None]
-        detail = "EXIF: " + (", ".join(found) if found else "none of the catalogued fields")
-        if reading.detail:
-            detail += f" (exifread: {reading.detail})"
+        listed = ", ".join(found) if found else "none of the catalogued fields"
+        if reading.reader == "Pillow":
+            detail = f"EXIF read by Pillow ({reading.detail}): {listed}"
+        elif reading.reader == "XMP":
+            detail = f"EXIF read from XMP alone ({reading.detail}, nor Pillow): {listed}"
+        else:
+            detail = f"EXIF: {listed}"
+            if reading.detail:
+                detail += f" (exifread: {reading.detail})"
+        if reading.from_xmp and reading.reader != "XMP":
+            detail += f"; from XMP: {', '.join(reading.from_xmp)}"
     elif reading.status == "none":
         outcome, detail = Outcome.SUCCESS, "no EXIF in file"
     else:
@@ -176,23 +257,59 @@ def run(record: Record, ctx: RunContext) -> Record:
     return record
 
 
-# -- exifread's tags -> ExifInfo ------------------------------------------------------------
+# -- tags (exifread's or Pillow's, by exifread's names) -> ExifInfo ---------------------------
 
 
-def _exif_info(tags: dict[str, Any]) -> ExifInfo:
+def _lacks_what_xmp_may_give(values: dict[str, Any]) -> bool:
+    """No EXIF date of capture (original or digitized), or no orientation."""
+    dated = any(_date(values.get(key)) for key in _DATE_SOURCES[:4])
+    oriented = any(_orientation(values.get(f"{ifd} Orientation")) for ifd in ("Image", "EXIF"))
+    return not (dated and oriented)
+
+
+def _exif_info(values: dict[str, Any], xmp: dict[str, str] | None = None) -> tuple[ExifInfo, tuple[str, ...]]:
+    """The fields from tag values keyed by exifread's names, XMP filling in; the XMP fields."""
+    xmp = xmp or {}
+
     def text(name: str) -> str | None:
-        return _first(_text(tags.get(f"{ifd} {name}")) for ifd in ("Image", "EXIF"))
+        return _first(_text(values.get(f"{ifd} {name}")) for ifd in ("Image", "EXIF"))
 
-    return ExifInfo(
-        date_taken=_first(_date(tags.get(key)) for key in _DATE_SOURCES),
+    from_xmp: list[str] = []
+    # EXIF's DateTimeOriginal, XMP's, EXIF's DateTimeDigitized, XMP's, EXIF's DateTime (the
+    # time the file was last saved): see the module docstring.
+    candidates = (
+        (_DATE_SOURCES[0:2], None),
+        ((), "DateTimeOriginal"),
+        (_DATE_SOURCES[2:4], None),
+        ((), "DateTimeDigitized"),
+        (_DATE_SOURCES[4:], None),
+    )
+    date_taken: str | None = None
+    for keys, xmp_name in candidates:
+        if xmp_name is not None:
+            date_taken = _date(xmp.get(_EXIF_NS + xmp_name))
+            if date_taken is not None:
+                from_xmp.append("date_taken")
+        else:
+            date_taken = _first(_date(values.get(key)) for key in keys)
+        if date_taken is not None:
+            break
+    orientation = _first(_orientation(values.get(f"{ifd} Orientation")) for ifd in ("Image", "EXIF"))
+    if orientation is None:
+        orientation = _orientation(_xmp_int(xmp.get(_TIFF_NS + "Orientation")))
+        if orientation is not None:
+            from_xmp.append("orientation")
+    info = ExifInfo(
+        date_taken=date_taken,
         make=text("Make"),
         model=text("Model"),
         artist=text("Artist"),
         copyright=text("Copyright"),
         description=text("ImageDescription"),
-        orientation=_first(_orientation(tags.get(f"{ifd} Orientation")) for ifd in ("Image", "EXIF")),
-        gps=_gps(tags),
+        orientation=orientation,
+        gps=_gps(values),
     )
+    return info, tuple(from_xmp)
 
 
 def _first(values: Iterable[_T | None]) -> _T | None:
@@ -200,12 +317,9 @@ def _first(values: Iterable[_T | None]) -> _T | None:
     return next((value for value in values if value is not None), None)
 
 
-def _text(tag: object) -> str | None:
+def _text(values: object) -> str | None:
     """A string tag's value, stripped; None when absent, blank or not text."""
-    if not isinstance(tag, IfdTag):
-        return None
-    values = tag.values
-    if isinstance(values, list) and values and all(isinstance(v, int) and 0 <= v < 256 for v in values):
+    if isinstance(values, (list, tuple)) and values and all(isinstance(v, int) and 0 <= v < 256 for v in values):
         # A string written with type BYTE/UNDEFINED: exiftool reads those as text too.
         values = bytes(values).split(b"\x00", 1)[0]
     if isinstance(values, bytes):
@@ -217,9 +331,9 @@ def _text(tag: object) -> str | None:
     return text or None
 
 
-def _date(tag: object) -> str | None:
-    """`YYYY-MM-DDTHH:MM:SS` from an EXIF date string; None when blank or not a real date."""
-    text = _text(tag)
+def _date(values: object) -> str | None:
+    """`YYYY-MM-DDTHH:MM:SS` from an EXIF or XMP date; None when blank or not a real date."""
+    text = _text(values)
     if text is None:
         return None
     match = _DATE_RE.match(text)
@@ -233,19 +347,22 @@ def _date(tag: object) -> str | None:
     return moment.strftime("%Y-%m-%dT%H:%M:%S")
 
 
-def _orientation(tag: object) -> int | None:
-    """EXIF orientation 1-8 from the tag's number (`printable` is "Rotated 90 CW")."""
-    if not isinstance(tag, IfdTag) or not isinstance(tag.values, list) or not tag.values:
-        return None
-    value = tag.values[0]
-    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 8:
-        return value
+def _orientation(values: object) -> int | None:
+    """EXIF orientation 1-8 from the tag's number (exifread: a list; Pillow: an int)."""
+    if isinstance(values, (list, tuple)):
+        values = values[0] if values else None
+    if isinstance(values, int) and not isinstance(values, bool) and 1 <= values <= 8:
+        return values
     return None
 
 
-def _gps(tags: dict[str, Any]) -> dict[str, float] | None:
-    latitude = _coordinate(tags.get("GPS GPSLatitude"), tags.get("GPS GPSLatitudeRef"), "N", "S", 90)
-    longitude = _coordinate(tags.get("GPS GPSLongitude"), tags.get("GPS GPSLongitudeRef"), "E", "W", 180)
+def _xmp_int(text: str | None) -> int | None:
+    return int(text.strip()) if text is not None and text.strip().isdigit() and len(text.strip()) < 4 else None
+
+
+def _gps(values: dict[str, Any]) -> dict[str, float] | None:
+    latitude = _coordinate(values.get("GPS GPSLatitude"), values.get("GPS GPSLatitudeRef"), "N", "S", 90)
+    longitude = _coordinate(values.get("GPS GPSLongitude"), values.get("GPS GPSLongitudeRef"), "E", "W", 180)
     if latitude is None or longitude is None:
         return None
     if latitude == 0 and longitude == 0:
@@ -254,19 +371,16 @@ def _gps(tags: dict[str, Any]) -> dict[str, float] | None:
     return {"lat": latitude, "lon": longitude}
 
 
-def _coordinate(value_tag: object, ref_tag: object, positive: str, negative: str, limit: int) -> float | None:
+def _coordinate(parts: object, ref_values: object, positive: str, negative: str, limit: int) -> float | None:
     """Signed decimal degrees from degrees/minutes/seconds rationals and an N/S or E/W ref.
 
     A missing or unknown ref gives None: exiftool only signs a coordinate (its Composite
     GPSLatitude/GPSLongitude) when the ref tag is there, so neither do we guess one.
     """
-    ref = _text(ref_tag)
+    ref = _text(ref_values)
     if ref is None or ref[0].upper() not in (positive, negative):
         return None
-    if not isinstance(value_tag, IfdTag) or not isinstance(value_tag.values, list):
-        return None
-    parts = value_tag.values
-    if not 1 <= len(parts) <= 3:
+    if not isinstance(parts, (list, tuple)) or not 1 <= len(parts) <= 3:
         return None
     degrees = Fraction(0)
     for part, scale in zip(parts, (1, 60, 3600), strict=False):
@@ -280,19 +394,94 @@ def _coordinate(value_tag: object, ref_tag: object, positive: str, negative: str
 
 
 def _number(value: object) -> Fraction | None:
-    """An exact number from an exifread rational, integer or float; None if invalid."""
-    if isinstance(value, Fraction):
-        # exifread's Ratio keeps a zero denominator instead of raising; it means "unknown".
+    """An exact number from an exifread or Pillow rational, integer or float; None if invalid."""
+    if isinstance(value, tuple) and len(value) == 1:  # exifread: FLOAT/DOUBLE fields as 1-tuples
+        value = value[0]
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, Rational):
+        # exifread's Ratio and Pillow's IFDRational keep a zero denominator: "unknown".
         if value.denominator == 0:
             return None
-        return value
-    if isinstance(value, int) and not isinstance(value, bool):
-        return Fraction(value)
-    if isinstance(value, tuple) and len(value) == 1:  # FLOAT/DOUBLE fields come as 1-tuples
-        value = value[0]
+        return Fraction(int(value.numerator), int(value.denominator))
     if isinstance(value, float) and math.isfinite(value):
         return Fraction(value)
     return None
+
+
+# -- the second reader: Pillow's EXIF and the XMP packet ------------------------------------------
+
+#: Pillow's tag numbers -> exifread's key prefix, per IFD.
+_PILLOW_IFDS = (("EXIF", ExifTags.IFD.Exif, ExifTags.TAGS), ("GPS", ExifTags.IFD.GPSInfo, ExifTags.GPSTAGS))
+
+
+def _read_with_pillow(path: Path, content: bytes | None) -> tuple[dict[str, Any], dict[str, str]]:
+    """Pillow's EXIF tag values keyed by exifread's names ({} if none), and the XMP properties.
+
+    Pillow's warnings about the file are not repeated here: the identify stage, which
+    opens the same file, records them.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            with Image.open(io.BytesIO(content) if content is not None else path) as image:
+                return _pillow_exif(image), _xmp_properties(image)
+        except _PILLOW_EXIF_ERRORS:
+            return {}, {}
+
+
+def _pillow_exif(image: Image.Image) -> dict[str, Any]:
+    raw = image.info.get("exif")
+    try:
+        if isinstance(raw, bytes):
+            # The EXIF block itself: Image.getexif() would add XMP's orientation to IFD0.
+            exif = Image.Exif()
+            exif.load(raw)
+        elif image.format == "TIFF":
+            exif = image.getexif()  # a TIFF's own IFD0
+        else:
+            return {}
+        values = {f"Image {ExifTags.TAGS.get(tag, tag)}": value for tag, value in exif.items()}
+        original = image.info.get("original_orientation")
+        if image.format == "HEIF" and isinstance(original, int):
+            # pillow-heif hands Pillow orientation 1 (libheif turns the pixels itself) and
+            # keeps the file's own here: the record states the file's EXIF, as exiftool does.
+            values["Image Orientation"] = original
+    except _PILLOW_EXIF_ERRORS:
+        return {}
+    for prefix, ifd, names in _PILLOW_IFDS:
+        try:
+            values.update({f"{prefix} {names.get(tag, tag)}": value for tag, value in exif.get_ifd(ifd).items()})
+        except _PILLOW_EXIF_ERRORS:
+            continue  # this IFD is broken; keep the others
+    for key, value in values.items():
+        if isinstance(value, str):
+            # Pillow decodes ASCII tags as Latin-1; exifread and exiftool as UTF-8.
+            values[key] = value.encode("latin-1", errors="replace")
+    return values
+
+
+def _xmp_properties(image: Image.Image) -> dict[str, str]:
+    """The XMP properties of `_XMP_PROPERTIES` found in the image's packet (first of each)."""
+    packet = image.info.get("xmp") or image.info.get("XML:com.adobe.xmp")
+    if isinstance(packet, str):
+        packet = packet.encode("utf-8", errors="replace")
+    if not isinstance(packet, bytes) or not packet or len(packet) > _MAX_XMP_BYTES:
+        return {}
+    try:
+        root = ElementTree.fromstring(packet.strip(b"\x00 \r\n\t"))
+    except (ElementTree.ParseError, ValueError):
+        return {}
+    found: dict[str, str] = {}
+    for element in root.iter():
+        for name in _XMP_PROPERTIES:
+            if name in found:
+                continue
+            if name in element.attrib:  # rdf:Description exif:DateTimeOriginal="..."
+                found[name] = element.attrib[name]
+            elif element.tag == name and element.text and element.text.strip():
+                found[name] = element.text
+    return found
 
 
 # -- guarding exifread -----------------------------------------------------------------------

@@ -32,7 +32,7 @@ from PIL import Image
 
 from ...config import OcrSettings
 from ...errors import ConfigError, MissingDependency
-from ...images import ORIENTATION_TRANSPOSE, upright
+from ...images import ORIENTATION_TRANSPOSE, turn_for, upright
 from ...reading import Engine, Reading, ReadOptions, read
 from ...record import EventType, FlagCode, OcrResult, OcrWord, Outcome, Record
 from ..context import RunContext
@@ -217,6 +217,7 @@ def read_inscription(path: Path | BinaryIO, orientation: int | None, settings: O
         OSError: the image cannot be opened or decoded (PIL's UnidentifiedImageError too).
     """
     with Image.open(path) as image:
+        orientation = turn_for(image, orientation)  # a HEIF comes decoded upright
         prepared = prepare_image(image, orientation, settings.max_long_edge)
     upright = np.asarray(prepared, dtype=np.uint8)
     lines = line_engine(settings)
