@@ -31,6 +31,7 @@ COMMANDS = [
     ["review", "merge"],
     ["review", "distinct"],
     ["review", "next"],
+    ["desk"],
     ["verify"],
     ["catalog"],
     ["catalog", "rebuild"],

@@ -17,6 +17,7 @@ import sys
 import click
 
 from .. import __version__
+from .desk import desk
 from .ingest import init, run
 from .maintain import catalog, verify
 from .publish import export
@@ -50,7 +51,7 @@ def cli(verbose: bool) -> None:
     )
 
 
-for _command in (run, init, show, search, export, review, site, verify, catalog):
+for _command in (run, init, show, search, export, review, desk, site, verify, catalog):
     cli.add_command(_command)
 
 

@@ -12,19 +12,29 @@ on to the record at the end of its `merged_into` links (so a group of the same p
 one record standing for it, and the reviewer need not look it up), and a merge of a pair
 marked distinct, one that would go round in a circle, or one involving a quarantined
 record (no photo to compare) is refused.
+
+Two reviewers at once (two browsers of the review desk, or the desk and the CLI): each
+action takes an optional `expected_version`, the `record_version` of the record as the
+reviewer saw it. It is checked under the writer lock, and a record that changed since is
+refused (`RecordChanged`, saying which events came since), so nobody silently overwrites
+another person's decision. The CLI passes none: it acts on the record as it is.
 """
 
 from __future__ import annotations
 
 import getpass
+import hashlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
+import orjson
+
 from .. import catalog as catalog_module
 from ..catalog import Catalog
 from ..config import Settings
+from ..errors import IngestError
 from ..ingest.context import RunContext
 from ..ingest.stages import flags
 from ..record import EventType, FlagCode, Link, LinkType, Outcome, Record, ReviewStatus, part_to_json, utc_now
@@ -40,9 +50,11 @@ __all__ = [
     "InvalidEdit",
     "LinkRefused",
     "LinkResult",
+    "RecordChanged",
     "Reviewer",
     "login_name",
     "queue",
+    "record_version",
 ]
 
 #: What each flag means for a reviewer, and what to do about it.
@@ -87,6 +99,46 @@ DEPENDENT_FLAGS: dict[str, tuple[FlagCode, ...]] = {
 
 class LinkRefused(InvalidEdit):
     """A merge or distinct that would contradict the links already made; nothing was changed."""
+
+
+class RecordChanged(IngestError):
+    """The record changed since the reviewer loaded it (another reviewer, or a run acted on
+    it); nothing was changed. Exit code 1, as for any error a command does not expect: the
+    CLI never raises it (it passes no `expected_version`); the review desk shows the message
+    and reloads the record."""
+
+    exit_code = 1
+
+
+def record_version(record: Record) -> str:
+    """The version of a record as stored: `<number of events>.<sha256 of its JSON>` (16 hex).
+
+    Any change to what is stored changes it. Events are only ever appended, so the number
+    in front says which events came after the version a reviewer saw (`RecordChanged`).
+    """
+    digest = hashlib.sha256(orjson.dumps(record.to_json(), option=orjson.OPT_SORT_KEYS)).hexdigest()
+    return f"{len(record.events)}.{digest[:16]}"
+
+
+def check_version(record: Record, expected_version: str | None) -> None:
+    """Nothing when `expected_version` is None or the record's version.
+
+    Raises:
+        RecordChanged: the record changed since `expected_version`; the message names the
+            events recorded since (who did what, when), or says it changed without one.
+    """
+    if expected_version is None or expected_version == record_version(record):
+        return
+    seen, _, _ = expected_version.partition(".")
+    since = record.events[int(seen) :] if seen.isdigit() and int(seen) <= len(record.events) else []
+    if since:
+        what = "; ".join(f"{event.at} {event.type} by {event.agent}: {event.detail}" for event in since)
+    else:
+        what = "its stored data differs from the version you saw (no event was recorded)"
+    raise RecordChanged(
+        f"{record.id} changed since you loaded it, so nothing was changed: {what}. "
+        "Look at the record again and decide on it as it is now"
+    )
 
 
 @dataclass
@@ -157,23 +209,37 @@ class Reviewer:
             new=part_to_json(review),
         )
 
-    def accept(self, record_id: str, note: str | None = None) -> Record:
+    def accept(self, record_id: str, note: str | None = None, expected_version: str | None = None) -> Record:
+        """Accept the record; `expected_version` (see `record_version`): refuse if it changed since.
+
+        Raises:
+            RecordChanged: the record is no longer at `expected_version`.
+        """
         with self._writing() as catalog:
             record = catalog.require(record_id)
+            check_version(record, expected_version)
             self._decide(record, ReviewStatus.ACCEPTED, note)
             catalog.commit([record])
         return record
 
-    def reject(self, record_id: str, note: str) -> Record:
+    def reject(self, record_id: str, note: str, expected_version: str | None = None) -> Record:
+        """Reject the record with `note` (why); `expected_version` as for `accept`."""
         if not note.strip():
             raise InvalidEdit("reject needs --note saying why")
         with self._writing() as catalog:
             record = catalog.require(record_id)
+            check_version(record, expected_version)
             self._decide(record, ReviewStatus.REJECTED, note)
             catalog.commit([record])
         return record
 
-    def edit(self, record_id: str, assignments: list[str], removals: list[str] | None = None) -> EditResult:
+    def edit(
+        self,
+        record_id: str,
+        assignments: list[str],
+        removals: list[str] | None = None,
+        expected_version: str | None = None,
+    ) -> EditResult:
         """Apply `FIELD=VALUE` assignments and remove persons (`person.N`), all or none.
 
         Each change is an edit event with the old and new value, and re-runs the checks that
@@ -182,9 +248,11 @@ class Reviewer:
 
         Raises:
             InvalidEdit: an unknown field or a value that does not validate (see `review_edit`).
+            RecordChanged: the record is no longer at `expected_version` (when given).
         """
         with self._writing() as catalog:
             record = catalog.require(record_id)
+            check_version(record, expected_version)
             done = apply_edit(record, assignments, removals or [], self.ctx.gazetteer)
             if not done.changes:
                 return EditResult(record, [], done.unchanged)
@@ -211,7 +279,15 @@ class Reviewer:
             catalog.commit([record])
         return EditResult(record, done.changes, done.unchanged)
 
-    def link(self, record_id: str, other_id: str, merge: bool, note: str | None = None) -> LinkResult:
+    def link(
+        self,
+        record_id: str,
+        other_id: str,
+        merge: bool,
+        note: str | None = None,
+        expected_version: str | None = None,
+        other_version: str | None = None,
+    ) -> LinkResult:
         """`merge`: the same photo, ID is merged into OTHER; else: two different photos.
 
         A merge into a record that is itself merged into another goes on to that one (the
@@ -221,9 +297,13 @@ class Reviewer:
         Raises:
             LinkRefused: the link contradicts those already made (a pair marked distinct,
                 merged, a circle of merges) or involves a quarantined record.
+            RecordChanged: ID is no longer at `expected_version`, or OTHER at `other_version`
+                (each checked when given).
         """
         with self._writing() as catalog:
             record, named = catalog.require(record_id), catalog.require(other_id)
+            check_version(record, expected_version)
+            check_version(named, other_version)
             if record.id == named.id:
                 raise LinkRefused(f"{record.id}: a record cannot be linked to itself")
             if merge:
