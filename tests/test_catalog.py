@@ -20,7 +20,7 @@ import pytest
 from archive_ingest import catalog as catalog_module
 from archive_ingest.catalog import AtomicJSONStorage, Catalog, open_catalog, undo_path
 from archive_ingest.catalog import index as search_index
-from archive_ingest.catalog.storage import file_tag
+from archive_ingest.catalog.journal import file_tag
 from archive_ingest.errors import CatalogError, CatalogLocked, RecordNotFound
 from archive_ingest.record import FileInfo, Kind, Record, Source, record_id_for
 from test_readonly import AS_NOBODY, NOBODY

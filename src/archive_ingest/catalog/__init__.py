@@ -11,7 +11,7 @@ so a lock left by a killed run is taken over safely), and the first thing a writ
 is roll back a commit a killed writer left half done (`roll_back`). Readers take no
 writers' lock and write nothing, so every read works on an archive this user cannot
 write: each read of the catalog file only holds it still for its length (a shared lock
-on the file itself, see `catalog.storage.open_catalog`). A writer on such an archive is
+on the file itself, see `catalog.journal.open_catalog`). A writer on such an archive is
 refused at once (`CatalogReadOnly`, exit 2, one line). A reader that needs the
 archive to stand still for a while (`verify` without recording) may hold the writers' lock
 shared (`shared_lock`), which needs only to read its file and never creates it.
@@ -52,16 +52,13 @@ from .files import (
     sidecar_path,
     write_sidecars,
 )
+from .journal import file_tag, open_catalog, roll_back, undo_path
 from .storage import (
     TABLE,
     AtomicJSONStorage,
     _dumps,
     backup_path,
-    file_tag,
-    open_catalog,
     parse_catalog_bytes,
-    roll_back,
-    undo_path,
 )
 
 if TYPE_CHECKING:
@@ -113,7 +110,7 @@ class Catalog:
     # -- reading -------------------------------------------------------------------
     # A run asks for many records one at a time (is this file already archived?), and
     # TinyDB parses the whole file on every read. So the parsed table is kept while the
-    # file stays the same (the same size, mtime and inode: `catalog.index.file_tag`), and the
+    # file stays the same (the same size, mtime and inode: `catalog.journal.file_tag`), and the
     # ids come from a fresh search index when there is one, without parsing at all.
     def _docs(self) -> dict[str, dict[str, Any]]:
         """The records table as parsed (document id as text -> document), kept per file version."""
@@ -425,7 +422,7 @@ def shared_lock(catalog_path: Path) -> Iterator[None]:
     an archive it may not be able to write. Without a lock file no writer has run here, or
     one is creating it now; without read access to it, or where the file system has no
     locks, the block runs unguarded: the catalog is still read whole (see
-    `catalog.storage.open_catalog`), but a run going on meanwhile may file what the block
+    `catalog.journal.open_catalog`), but a run going on meanwhile may file what the block
     did not expect.
 
     Raises:

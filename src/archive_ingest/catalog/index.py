@@ -60,7 +60,8 @@ from ..files.atomic import atomic_path
 from ..record import Record
 from .index_entries import SCHEMA, SCHEMA_VERSION, delete_entries, entry_for, insert_entries
 from .index_reader import TABLE, SearchIndex
-from .storage import open_catalog, parse_catalog_bytes
+from .journal import file_tag, open_catalog
+from .storage import parse_catalog_bytes
 
 log = logging.getLogger(__name__)
 
@@ -94,11 +95,6 @@ def _index_places(catalog_path: Path) -> list[Path]:
     """Where an index of `catalog_path` may be, in the order they are tried."""
     cached = cache_index_path(catalog_path)
     return [index_path(catalog_path)] + ([cached] if cached is not None else [])
-
-
-def file_tag(stat: os.stat_result) -> str:
-    """What identifies one state of the catalog file: size, mtime in ns, inode."""
-    return f"{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ino}"
 
 
 # -- offsets of records in the catalog file ----------------------------------------------

@@ -26,7 +26,8 @@ import orjson
 from ..errors import CatalogError
 from ..record import Record
 from .index_entries import SCHEMA, entry_for, insert_entries
-from .storage import CatalogFile, open_catalog, parse_catalog_bytes
+from .journal import CatalogFile, open_catalog
+from .storage import parse_catalog_bytes
 
 #: The catalog's TinyDB table of records.
 TABLE = "records"
