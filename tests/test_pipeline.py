@@ -162,6 +162,8 @@ def test_provenance_defaults(ingested_batch: IngestedBatch) -> None:
         "rights": "All photos are the property of the Russian Embassy in Pyongyang.",
         "source": "Photo series published by the Russian Embassy in Pyongyang (@RusEmbDPRK)",
         "commentary": "Koryo Tours",
+        "embedded_credit": None,  # no XMP/IPTC credit or copyright in the file
+        "embedded_rights": None,
     }
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from archive_ingest.record import (
     Derivatives,
+    EmbeddedInfo,
     Event,
     EventType,
     ExifInfo,
@@ -38,7 +39,9 @@ def full_record() -> Record:
     return Record(
         id="6ee92d55c62a3416",
         kind=Kind.HEADSTONE,
-        source=Source("DSC_0412.jpg", "DSC_0412.txt", "2026-11-26T12:00:00Z", "captions/ab/ab.txt", "ab" * 32),
+        source=Source(
+            "DSC_0412.jpg", "DSC_0412.txt", "2026-11-26T12:00:00Z", "captions/ab/ab.txt", "ab" * 32, "sidecar"
+        ),
         file=FileInfo(
             "6ee92d55c62a3416" + "0" * 48,
             100529,
@@ -58,6 +61,16 @@ def full_record() -> Record:
             None,
             6,
             {"lat": 41.7956, "lon": 129.7758},
+        ),
+        embedded=EmbeddedInfo(
+            caption="Grave of Ivan Ten, Chongjin",
+            credit="Russian Embassy in Pyongyang",
+            date="1978-05",
+            sources={
+                "caption": "XMP dc:description",
+                "credit": "IPTC 2:110 Credit",
+                "date": "XMP photoshop:DateCreated",
+            },
         ),
         ocr=OcrResult(
             "ТЕН ИВАН\n1884-1949",
@@ -90,6 +103,7 @@ def full_record() -> Record:
             "All photos are the property of the Russian Embassy in Pyongyang.",
             "embassy series",
             "Koryo Tours",
+            "Russian Embassy in Pyongyang",
         ),
         flags=[Flag(FlagCode.DUPLICATE, "same bytes dropped again as 'x.jpg'")],
         review=Review(ReviewStatus.PENDING),

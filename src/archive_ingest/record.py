@@ -69,6 +69,7 @@ class FlagCode(StrEnum):
     YEARS_UNCONFIRMED = "years_unconfirmed"  # a headstone's person whose years rest on the caption alone
     IMPLAUSIBLE_YEARS = "implausible_years"  # a life span read on the stone that cannot be true here
     BAD_ENCODING = "bad_encoding"  # caption not UTF-8, decoded by a fallback
+    CREDIT_CONFLICT = "credit_conflict"  # the file's own credit or copyright names someone else
 
 
 class EventType(StrEnum):
@@ -116,6 +117,9 @@ class Source:
     """Where the sidecar caption was filed bit for bit, relative to `archive/`; null if none."""
     caption_sha256: str | None = None
     """SHA-256 of the caption's bytes as dropped (sidecar file or manifest row)."""
+    caption_from: str | None = None
+    """Where `caption` came from: `sidecar`, `manifest`, `xmp` or `iptc` (written in the
+    file itself: `embedded.sources` names the property), or null when there is no caption."""
 
 
 @dataclass
@@ -158,6 +162,34 @@ class ExifInfo:
     """EXIF orientation 1-8 (6 = stored rotated, display turned 90 degrees clockwise)."""
     gps: dict[str, float] | None = None
     """`{"lat": ..., "lon": ...}` in signed decimal degrees (south and west negative)."""
+
+
+@dataclass
+class EmbeddedInfo:
+    """What the file itself says in its XMP packet or IPTC IIM block (null: absent).
+
+    Kept as written even when a sidecar or manifest says otherwise: `caption` here is the
+    file's own caption, the record's `caption` the one that won (`source.caption_from`).
+    """
+
+    caption: str | None = None
+    """XMP `dc:description`, else IPTC 2:120 Caption-Abstract."""
+    title: str | None = None
+    """XMP `dc:title`, else IPTC 2:05 Object Name."""
+    creator: str | None = None
+    """XMP `dc:creator` (several joined by `; `), else IPTC 2:80 By-line: the photographer."""
+    credit: str | None = None
+    """XMP `photoshop:Credit`, else IPTC 2:110 Credit."""
+    rights: str | None = None
+    """XMP `dc:rights`, else IPTC 2:116 Copyright Notice."""
+    date: str | None = None
+    """XMP `photoshop:DateCreated`, else IPTC 2:55 Date Created: `1978`, `1978-05` or `1978-05-09`."""
+    place: str | None = None
+    """Sub-location, city, province/state and country joined by `, ` (XMP
+    `Iptc4xmpCore:Location`, `photoshop:City`, `photoshop:State`, `photoshop:Country`,
+    else IPTC 2:92, 2:90, 2:95, 2:101)."""
+    sources: dict[str, str] = field(default_factory=dict)
+    """Field -> what it was read from: `XMP dc:description`, `IPTC 2:120 Caption-Abstract`."""
 
 
 @dataclass
@@ -333,7 +365,8 @@ class Place:
     lat: float | None = None
     lon: float | None = None
     source: str = "caption"
-    """What named the place: `manifest`, `caption`, `ocr`, `gps` or `review`."""
+    """What named the place: `manifest`, `caption`, `embedded` (XMP/IPTC location), `ocr`,
+    `gps` or `review`."""
 
 
 @dataclass
@@ -345,7 +378,7 @@ class PhotoDate:
     precision: str
     """`day`, `month`, `year` or `decade`."""
     source: str
-    """`manifest`, `exif`, `caption` or `review`."""
+    """`manifest`, `caption`, `embedded` (XMP/IPTC date created), `exif` or `review`."""
 
 
 @dataclass
@@ -354,6 +387,11 @@ class Provenance:
     rights: str
     source: str
     commentary: str | None = None
+    embedded_credit: str | None = None
+    """The credit written in the file (`embedded.credit`), kept beside `credit`, never over
+    it; `credit_conflict` is raised when they name different owners."""
+    embedded_rights: str | None = None
+    """The copyright notice written in the file (`embedded.rights`), likewise."""
 
 
 @dataclass
@@ -415,6 +453,7 @@ class Record:
     file: FileInfo
     caption: str | None = None
     exif: ExifInfo = field(default_factory=ExifInfo)
+    embedded: EmbeddedInfo = field(default_factory=EmbeddedInfo)
     ocr: OcrResult = field(default_factory=OcrResult)
     persons: list[Person] = field(default_factory=list)
     place: Place | None = None
@@ -494,6 +533,7 @@ class Record:
             file=_build(FileInfo, _persistent(FileInfo, data["file"])),
             caption=data.get("caption"),
             exif=_build(ExifInfo, data.get("exif") or {}),
+            embedded=_build(EmbeddedInfo, data.get("embedded") or {}),
             ocr=_build(OcrResult, data.get("ocr") or {}),
             persons=_persons_from_json(data.get("persons") or [], data.get("events") or []),
             place=_build(Place, data["place"]) if data.get("place") else None,

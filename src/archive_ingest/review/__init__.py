@@ -80,6 +80,8 @@ FLAG_HELP: dict[FlagCode, str] = {
     "on the photo and set person.N.birth_year / death_year (even to the same value) to confirm them",
     FlagCode.IMPLAUSIBLE_YEARS: "the years read on the stone cannot be true here (a misread digit?): read them "
     "on the photo and set person.N.birth_year / death_year",
+    FlagCode.CREDIT_CONFLICT: "the credit or copyright written in the file names another owner than the "
+    "record's credit: check who owns the photo (both are kept, the configured credit is used)",
 }
 
 #: Flags whose checks depend on each editable field; an edit re-runs them.

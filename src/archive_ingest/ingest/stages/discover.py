@@ -248,6 +248,7 @@ def new_record(drop: Drop, ctx: RunContext) -> Record:
             caption_file=caption.file if caption else None,
             ingested_at=ctx.timestamp(),
             caption_sha256=caption.sha256 if caption else None,
+            caption_from=("sidecar" if caption.is_sidecar else "manifest") if caption and caption.text else None,
         ),
         file=FileInfo(sha256="", bytes=0),
         caption=caption.text or None if caption else None,

@@ -67,7 +67,6 @@ import re
 import struct
 import threading
 import warnings
-import xml.etree.ElementTree as ElementTree
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
@@ -85,6 +84,8 @@ from PIL import ExifTags, Image
 from ...images import DECODE_ERRORS
 from ...record import EventType, ExifInfo, Outcome, Record
 from ..context import RunContext
+from . import embedded
+from .embedded import xmp_root
 
 log = logging.getLogger(__name__)
 
@@ -142,9 +143,6 @@ _XMP_PROPERTIES = (
     _EXIF_NS + "DateTimeDigitized",
     _TIFF_NS + "Orientation",
 )
-#: An XMP packet larger than this is not parsed (a JPEG segment holds at most 64 KB).
-_MAX_XMP_BYTES = 1 << 20
-
 #: What Pillow's EXIF parser lets through on broken data, besides DECODE_ERRORS.
 _PILLOW_EXIF_ERRORS: tuple[type[Exception], ...] = (*DECODE_ERRORS, KeyError, IndexError, TypeError)
 
@@ -226,7 +224,8 @@ def read_exif(path: Path, content: bytes | None = None, *, fallback: bool = True
 
 
 def run(record: Record, ctx: RunContext) -> Record:
-    """Read the original's EXIF into `record.exif` and log one metadata-extraction event.
+    """Read the original's EXIF into `record.exif` and log one metadata-extraction event;
+    then its XMP and IPTC captions and credits (`embedded.apply`).
 
     "No EXIF" is a success (most photos republished online have none); an unreadable EXIF
     block is a warning, and the batch goes on either way. The event names the reader when
@@ -254,6 +253,8 @@ def run(record: Record, ctx: RunContext) -> Record:
     else:
         outcome, detail = Outcome.WARNING, f"EXIF unreadable: {reading.detail}"
     record.add_event(EventType.METADATA_EXTRACTION, ctx.timestamp(), ctx.agent(), outcome, detail)
+    # The captions, credits, dates and places written in XMP and IPTC (issue 16, item 1).
+    embedded.apply(record, ctx)
     return record
 
 
@@ -463,14 +464,8 @@ def _pillow_exif(image: Image.Image) -> dict[str, Any]:
 
 def _xmp_properties(image: Image.Image) -> dict[str, str]:
     """The XMP properties of `_XMP_PROPERTIES` found in the image's packet (first of each)."""
-    packet = image.info.get("xmp") or image.info.get("XML:com.adobe.xmp")
-    if isinstance(packet, str):
-        packet = packet.encode("utf-8", errors="replace")
-    if not isinstance(packet, bytes) or not packet or len(packet) > _MAX_XMP_BYTES:
-        return {}
-    try:
-        root = ElementTree.fromstring(packet.strip(b"\x00 \r\n\t"))
-    except (ElementTree.ParseError, ValueError):
+    root = xmp_root(image)
+    if root is None:
         return {}
     found: dict[str, str] = {}
     for element in root.iter():

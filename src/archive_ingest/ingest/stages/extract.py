@@ -4,7 +4,7 @@ Owns the decisions of who is named (`persons`: the caption's and the stone's rea
 merged, or kept apart with `caption_conflict` when they disagree), what the photo shows
 (`kind`), where it was taken (`place`, from the gazetteer) and when (`date`). Each value
 records what stated it (`source`), in this order of trust: manifest cell, caption,
-inscription (OCR), EXIF/GPS.
+the file's own XMP/IPTC date or location (`embedded`), inscription (OCR), EXIF/GPS.
 
 A stone whose only life span stands beside no name gives that span to the caption's one
 person (`attach_nameless_span`). Each person's `sources` says which of its values were
@@ -159,8 +159,9 @@ def _describe_people_and_kind(record: Record) -> list[str]:
 
 
 def _find_place(record: Record, ctx: RunContext, notes: list[str]) -> bool:
-    """The place, from the first that names one: the manifest, the caption, the stone, the
-    GPS position (within `places.gps_max_km`). False: the manifest's place is unknown."""
+    """The place, from the first that names one: the manifest, the caption, the file's own
+    XMP/IPTC location, the stone, the GPS position (within `places.gps_max_km`). False: the
+    manifest's place is unknown."""
     gazetteer = ctx.gazetteer
     manifest_ok = True
     manifest_place = _manifest_value(ctx, record, "place")
@@ -174,6 +175,8 @@ def _find_place(record: Record, ctx: RunContext, notes: list[str]) -> bool:
     caption_for_place = place_text(record.caption or "", ctx.settings.provenance.credit)
     if record.place is None and (site := gazetteer.find(caption_for_place)):
         record.place = site.to_place("caption")
+    if record.place is None and record.embedded.place and (site := gazetteer.find(record.embedded.place)):
+        record.place = site.to_place("embedded")
     if record.place is None and record.ocr.text and (site := gazetteer.find(record.ocr.text)):
         record.place = site.to_place("ocr")
     if record.place is None and record.exif.gps:
@@ -186,7 +189,8 @@ def _find_place(record: Record, ctx: RunContext, notes: list[str]) -> bool:
 
 
 def _find_date(record: Record, ctx: RunContext, notes: list[str]) -> bool:
-    """The photo's date, from the first that gives one: the manifest, the caption, EXIF.
+    """The photo's date, from the first that gives one: the manifest, the caption (sidecar,
+    manifest row or the file's own), the file's XMP/IPTC date created, EXIF.
     False: the manifest's date does not parse."""
     manifest_ok = True
     manifest_date = _manifest_value(ctx, record, "date")
@@ -198,6 +202,10 @@ def _find_date(record: Record, ctx: RunContext, notes: list[str]) -> bool:
             notes.append(f"manifest date: {exc}")
     if record.date is None and record.caption:
         record.date = date_in_text(record.caption, "caption")
+    if record.date is None and record.embedded.date:
+        # XMP/IPTC date created: written by a person or the scanning software, so after the
+        # caption's words and before the camera clock (EXIF).
+        record.date = parse_date_cell(record.embedded.date, "embedded")
     if record.date is None and record.exif.date_taken:
         record.date = _exif_date(record.exif.date_taken)
     if record.date is not None:

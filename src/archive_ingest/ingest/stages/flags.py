@@ -213,6 +213,40 @@ def _implausible_years(record: Record, ctx: RunContext) -> str | None:
     return "; ".join(details) or None
 
 
+def _owner_words(text: str) -> str:
+    """`text` casefolded, without the words of a copyright notice and punctuation, for comparing owners."""
+    words = "".join(ch if ch.isalnum() else " " for ch in text.casefold()).split()
+    noise = {"c", "copyright", "photo", "photos", "all", "rights", "reserved", "by", "the", "of"}
+    return " ".join(word for word in words if word not in noise and not word.isdigit())
+
+
+def _same_owner(stated: str, *known: str) -> bool:
+    """The file's credit or notice names one of the `known` owners (one contains the other)."""
+    stated_words = _owner_words(stated)
+    return any(
+        stated_words and (words := _owner_words(owner)) and (stated_words in words or words in stated_words)
+        for owner in known
+    )
+
+
+def _credit_conflict(record: Record, ctx: RunContext) -> str | None:
+    """The credit or copyright notice written in the file names another owner than the record's credit.
+
+    Both stay on the record (`provenance.embedded_credit`/`embedded_rights` beside
+    `provenance.credit`/`rights`); the file's never replaces the configured one.
+    """
+    provenance = record.provenance
+    if provenance is None:
+        return None
+    details: list[str] = []
+    if provenance.embedded_credit and not _same_owner(provenance.embedded_credit, provenance.credit):
+        details.append(f"the file credits '{provenance.embedded_credit}', the record '{provenance.credit}'")
+    if provenance.embedded_rights and not _same_owner(provenance.embedded_rights, provenance.credit, provenance.rights):
+        notice = provenance.embedded_rights
+        details.append(f"the file's copyright notice is '{notice}', the record credits '{provenance.credit}'")
+    return "; ".join(details) or None
+
+
 #: Every re-runnable check, by the flag it raises.
 CHECKS: dict[FlagCode, Check] = {
     FlagCode.NO_CAPTION: _no_caption,
@@ -225,6 +259,7 @@ CHECKS: dict[FlagCode, Check] = {
     FlagCode.INSCRIPTION_UNREAD: _inscription_unread,
     FlagCode.YEARS_UNCONFIRMED: _years_unconfirmed,
     FlagCode.IMPLAUSIBLE_YEARS: _implausible_years,
+    FlagCode.CREDIT_CONFLICT: _credit_conflict,
 }
 
 

@@ -2,7 +2,10 @@
 
 Defaults come from `pipeline.yaml` (the photos are the property of the Russian Embassy in
 Pyongyang; commentary by Koryo Tours); a `credit` cell in the caption manifest overrides
-the credit for that file.
+the credit for that file. The credit and copyright notice written in the file itself
+(XMP/IPTC, `record.embedded`, read by the exif stage) are kept beside them in
+`embedded_credit` and `embedded_rights`, never over them: `flags.py` raises
+`credit_conflict` when they name another owner.
 """
 
 from __future__ import annotations
@@ -16,6 +19,11 @@ def run(record: Record, ctx: RunContext) -> Record:
     caption = ctx.captions.get(record.source.filename)
     credit = caption.credit if caption is not None and caption.credit else defaults.credit
     record.provenance = Provenance(
-        credit=credit, rights=defaults.rights, source=defaults.source, commentary=defaults.commentary
+        credit=credit,
+        rights=defaults.rights,
+        source=defaults.source,
+        commentary=defaults.commentary,
+        embedded_credit=record.embedded.credit,
+        embedded_rights=record.embedded.rights,
     )
     return record
