@@ -59,8 +59,10 @@ def write_config(tmp_path: Path, text: str) -> Path:
         (
             "colour: blue\n",
             "pipeline.yaml: colour: unknown key (known keys: paths, stages, discover, identify, similar, ocr, flags, "
-            "provenance, access, catalog, places)",
+            "provenance, access, catalog, places, watch)",
         ),
+        ("watch:\n  settle_seconds: 0\n", "pipeline.yaml: watch.settle_seconds: expected float > 0.0"),
+        ("watch:\n  poll: maybe\n", "pipeline.yaml: watch.poll: expected bool, got str"),
         ("- just\n- a list\n", "pipeline.yaml: expected a mapping of sections, got list"),
         (
             "discover:\n  extensions: [jpg]\n",
@@ -127,7 +129,7 @@ def test_repository_pipeline_yaml_is_the_defaults(tmp_path: Path) -> None:
     shipped = load_settings(REPO / "pipeline.yaml")
     built_in = load_settings(write_config(tmp_path, ""))
     sections = ("stages", "discover", "identify", "similar", "ocr", "flags", "provenance", "access", "catalog")
-    for section in (*sections, "places"):
+    for section in (*sections, "places", "watch"):
         assert getattr(shipped, section) == getattr(built_in, section), section
     assert shipped.paths.inbox == REPO / "inbox"
     assert shipped.paths.catalog == REPO / "archive" / "catalog.json"

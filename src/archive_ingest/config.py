@@ -196,6 +196,16 @@ class CatalogSettings(_Section, frozen=True):
     batch_size: Annotated[int, Meta(ge=1, le=10_000)] = 25
 
 
+class WatchSettings(_Section, frozen=True):
+    """`run --watch` (`ingest/watch.py`): when a file dropped in the inbox is taken."""
+
+    settle_seconds: Annotated[float, Meta(gt=0, le=3600)] = 5.0
+    """A file is taken once its size and mtime have not changed for this long."""
+    poll: bool = False
+    """Look at the inbox every moment instead of waiting for the system's file events
+    (network shares, which send none); chosen anyway when the events cannot be had."""
+
+
 class PlaceSettings(_Section, frozen=True):
     gazetteer: Path | None = None
     gps_max_km: Annotated[float, Meta(gt=0)] = 5.0
@@ -230,6 +240,7 @@ class Settings(_Section, frozen=True):
     access: AccessSettings = field(default_factory=AccessSettings)
     catalog: CatalogSettings = field(default_factory=CatalogSettings)
     places: PlaceSettings = field(default_factory=PlaceSettings)
+    watch: WatchSettings = field(default_factory=WatchSettings)
 
     def __post_init__(self) -> None:
         _known_stages(self.stages)

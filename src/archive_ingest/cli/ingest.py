@@ -49,8 +49,14 @@ def _stderr_console() -> Console:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Also write the summary as JSON to this file: counts, ids, seconds per stage and per OCR pass.",
 )
+@click.option(
+    "--watch",
+    is_flag=True,
+    help="Keep running: ingest files as they land (once unchanged for watch.settle_seconds), "
+    "a line per batch, until Ctrl-C or SIGTERM.",
+)
 @archive_options(inbox=True)
-def run(workers: int | None, report: Path | None, settings: Settings) -> None:
+def run(workers: int | None, report: Path | None, watch: bool, settings: Settings) -> None:
     """Ingest everything in the inbox into the archive and the catalog.
 
     Each image is hashed, checked, read (EXIF, OCR), described, filed bit for bit under
@@ -65,15 +71,28 @@ def run(workers: int | None, report: Path | None, settings: Settings) -> None:
     without a pipeline.yaml could not be found by the other commands. --inbox reads
     another folder into this archive.
 
+    With --watch it keeps running and ingests files as they land: each file once its
+    size and modification time have not changed for watch.settle_seconds, in batches
+    (the catalog is locked only while a batch commits, so review goes on meanwhile), a
+    line per batch. Ctrl-C or SIGTERM stops it: between batches exit 0; during one, as
+    an interrupted run (what is done is committed, the rest stays in the inbox), 130.
+
     Example:
 
     \b
         archive-ingest run
         archive-ingest run --inbox ~/scans/2026-11 --workers 1
         archive-ingest run --config /srv/graves/pipeline.yaml
+        archive-ingest run --watch
     """
     from ..ingest import pipeline
     from ..ingest.workers import default_workers
+
+    if watch:
+        if report is not None:
+            raise click.UsageError("--report is not available with --watch (each batch prints its line)")
+        _watch(settings, workers or default_workers())
+        return
 
     with errors(), _progress_bar() as progress:
         summary = pipeline.run(settings, progress=progress, workers=workers or default_workers())
@@ -86,6 +105,60 @@ def run(workers: int | None, report: Path | None, settings: Settings) -> None:
         sys.exit(1)
     if summary.interrupted:
         sys.exit(130)
+
+
+def _watch(settings: Settings, workers: int) -> None:
+    """`run --watch`: the loop is `ingest/watch.py`'s; here its lines and the exit code."""
+    import time
+
+    from ..ingest.watch import watch
+
+    said: set[str] = set()  # a caption waiting for its image is reported once, not every batch
+    batches: list[pipeline.RunSummary] = []
+
+    def say(line: str) -> None:
+        if line not in said:
+            said.add(line)
+            click.echo(line, err=True)
+
+    def on_batch(summary: pipeline.RunSummary) -> None:
+        for prefix, lines in (("note", summary.notes), ("warning", summary.problems), ("error", summary.failed)):
+            for line in lines:
+                say(f"{prefix}: {line}")
+        taken = (summary.ingested, summary.duplicates, summary.quarantined, summary.failed, summary.already_archived)
+        if not any(taken) and not summary.interrupted and summary.stopped is None:
+            return  # only files that stay (a caption waiting for its image, a file still changing): no batch
+        batches.append(summary)
+        click.echo(f"{time.strftime('%H:%M:%S')} batch {len(batches)}: {_counts(summary)}", err=True)
+
+    click.echo(
+        f"watching {settings.paths.inbox} (a file is taken once unchanged for {settings.watch.settle_seconds:g} s); "
+        "Ctrl-C stops",
+        err=True,
+    )
+    with errors():
+        last = watch(settings, workers=workers, on_batch=on_batch, on_note=lambda line: say(f"note: {line}"))
+    ingested = sum(len(summary.ingested) for summary in batches)
+    click.echo(f"stopped watching: {len(batches)} batches, ingested {ingested}", err=True)
+    if last is not None and last.stopped is not None:
+        click.echo(f"error: {last.stopped}", err=True)
+        sys.exit(1)
+    if last is not None and last.interrupted:
+        sys.exit(130)
+
+
+def _counts(summary: pipeline.RunSummary) -> str:
+    """`ingested 2, duplicates 0, ...; waiting for review 3 (1.2 s)`: a batch's one line."""
+    parts = [
+        f"ingested {len(summary.ingested)}",
+        f"duplicates {len(summary.duplicates)}",
+        f"quarantined {len(summary.quarantined)}",
+        f"failed {len(summary.failed)}",
+    ]
+    if summary.already_archived:
+        parts.append(f"already archived {len(summary.already_archived)}")
+    text = ("interrupted: " if summary.interrupted else "") + ", ".join(parts)
+    return f"{text}; waiting for review {summary.pending_review} ({summary.elapsed_seconds:.1f} s)"
 
 
 def _write_report(path: Path, summary: pipeline.RunSummary) -> None:

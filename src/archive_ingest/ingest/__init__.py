@@ -4,5 +4,5 @@
 commits in batches; `workers` runs the per-file stages in worker processes; `recovery`
 puts right what a killed run left; `context` is what every stage may read; `drops` and
 `manifests` are the inbox's files and caption rows; `similarity` and `pixelmatch` find
-near duplicates.
+near duplicates; `watch` runs the pipeline batch by batch as files land (`run --watch`).
 """

@@ -141,13 +141,18 @@ def run(
     now: Callable[[], datetime] = utc_now,
     progress: Progress | None = None,
     workers: int = 1,
+    take: Callable[[Drop], bool] | None = None,
 ) -> RunSummary:
-    """Process everything in the inbox.
+    """Process everything in the inbox (with `take`, the drops it says yes to).
 
     `workers` > 1 runs the per-file stages (reading, OCR) in that many worker processes;
     the records are the same as with 1 (see `workers`). The workers are spawned, so a
     script calling this with `workers` > 1 needs the usual `if __name__ == "__main__":`
     guard (the CLI has it).
+
+    `take` (`run --watch`, `watch.py`) leaves a drop it refuses in the inbox, untouched and
+    unreported, for a later run: a file still being written. Orphan copies of a killed run
+    are then settled by a later run that leaves nothing out.
 
     Raises:
         ConfigError: the inbox is missing or the archive is not writable.
@@ -165,10 +170,12 @@ def run(
         orphans = recovery.clean_leftovers(ctx, catalog)
         found = discover.find_drops(ctx)
         summary.problems.extend(found.problems)
+        drops = found.drops if take is None else [drop for drop in found.drops if take(drop)]
+        left_out = len(found.drops) - len(drops)
         for temp in found.temp_files:
             (ctx.inbox / temp).unlink(missing_ok=True)  # a manifest's rewrite cut short by a kill
         _refresh_search_index(catalog)
-        fresh = _fresh_drops(ctx, found.drops, catalog.ids(), enough=max(2, workers))
+        fresh = _fresh_drops(ctx, drops, catalog.ids(), enough=max(2, workers))
         if fresh:
             # Set-up that costs time (a tesseract check, the catalog's hashes, worker
             # processes) only when there is something new to read: an empty inbox, or
@@ -181,15 +188,15 @@ def run(
                 # New photos are compared with the catalog's: its hashes are indexed once per
                 # run, when the first new photo comes (a run of known files never reads them).
                 ctx = replace(ctx, similarity=SimilarityIndex(catalog.documents))
-        ctx.captions.update({drop.image: drop.caption for drop in found.drops if drop.caption})
+        ctx.captions.update({drop.image: drop.caption for drop in drops if drop.caption})
         manifests = ManifestRows(ctx, found.manifests)
-        batch = _Batch(ctx, catalog, summary, found.drops, hook, manifests)
+        batch = _Batch(ctx, catalog, summary, drops, hook, manifests)
         summary.workers = _worker_count(workers, fresh, now)
-        jobs = _jobs(found.drops, batch, summary.workers)
+        jobs = _jobs(drops, batch, summary.workers)
         try:
             for index, (drop, prepared) in enumerate(jobs):
                 if progress:
-                    progress(drop.image, index, len(found.drops))
+                    progress(drop.image, index, len(drops))
                 batch.process(drop, prepared)
                 if len(batch) >= settings.catalog.batch_size:
                     batch.commit()
@@ -212,12 +219,12 @@ def run(
         finally:
             jobs.close()
         summary.notes.extend(manifests.notes())
-        if not summary.interrupted and summary.stopped is None:
+        if not summary.interrupted and summary.stopped is None and not left_out:
             notes, problems = recovery.settle_orphans(ctx, catalog, orphans, batch.seen_ids)
             summary.notes.extend(notes)
             summary.problems.extend(problems)
         if progress:
-            progress("", len(found.drops), len(found.drops))
+            progress("", len(drops), len(drops))
         summary.pending_review = catalog.count_review(ReviewStatus.PENDING)
     summary.elapsed_seconds = time.monotonic() - started
     summary.escape_lines()
