@@ -34,8 +34,6 @@ from archive_ingest.review import RecordChanged, Reviewer, record_version
 from conftest import ArchiveHome, new_home
 from scanmaker import make_scan
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
 HOSTILE = "Могила Тён Ивана, Пхеньян. <script>alert(1)</script><img src=x onerror=alert(2)>"
 STONE, BARE, COPY = "stone.jpg", "bare.jpg", "copy.jpg"
 
@@ -96,22 +94,6 @@ def desk(desk_base: ArchiveHome, tmp_path: Path) -> Iterator[Desk]:
     home = ArchiveHome(tmp_path / "home")
     shutil.copytree(desk_base.root, home.root)
     yield from _serve(home, busy_seconds=0.3)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists() or not CHROMEDRIVER.exists():
-        pytest.skip(f"{CHROMIUM} or {CHROMEDRIVER} missing: apt-get install chromium chromium-driver")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,1000"):
-        options.add_argument(argument)
-    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
-    yield driver
-    driver.quit()
 
 
 def _open(browser: Any, desk: Desk, path: str) -> None:
