@@ -29,6 +29,7 @@ How to run:
 from __future__ import annotations
 
 import ctypes
+import fcntl
 import hashlib
 import json
 import os
@@ -450,19 +451,26 @@ def test_next_run_removes_temp_files_and_adopts_or_reports_orphans(tmp_path: Pat
     lonely = home.archive / "originals" / "ff" / "ffffffffffffffff.jpg"
     lonely.parent.mkdir(parents=True)
     lonely.write_bytes(b"the only copy")
-    # Temp files of writes cut short; the search index's temp belongs to a reader and stays.
+    # Temp files of writes cut short, a search index's among them (nobody holds its lock);
+    # the index temp file a search is writing now (its flock held) stays.
     temps = [
         adopted.parent / ".filing.k2j4h5g6.tmp",
         home.archive / "captions" / "ab" / ".filing.a1b2c3d4.tmp",
         home.archive / "records" / "ab" / f".{record_id}.json.a1b2c3d4.tmp",
         home.archive / ".catalog.json.a1b2c3d4.tmp",
+        home.archive / ".catalog.json.search.sqlite.e5f6g7h8.tmp",
     ]
     index_temp = home.archive / ".catalog.json.search.sqlite.a1b2c3d4.tmp"
     for temp in [*temps, index_temp]:
         temp.parent.mkdir(parents=True, exist_ok=True)
         temp.write_bytes(b"half a file")
+    being_written = os.open(index_temp, os.O_RDONLY)
+    fcntl.flock(being_written, fcntl.LOCK_EX)
 
-    summary = pipeline.run(home.settings())
+    try:
+        summary = pipeline.run(home.settings())
+    finally:
+        os.close(being_written)
 
     assert [t for t in temps if t.exists()] == [] and index_temp.exists()
     record = next(r for r in home.catalog_records() if r["id"] == record_id)

@@ -41,6 +41,7 @@ Decisions a user (or a maintainer) should know:
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import logging
 import os
@@ -297,7 +298,7 @@ def _replacing(path: Path, copy: bool = False, private: bool = False) -> Iterato
             folder.mkdir(mode=0o700, exist_ok=True)
     else:
         path.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_path(path, private=private) as temp:
+    with atomic_path(path, private=private) as temp, _held(temp):
         if copy:
             shutil.copyfile(path, temp)  # into the file made above: its mode stays
         # Else SQLite takes the empty file as an empty database (one it creates itself gets
@@ -314,6 +315,35 @@ def _replacing(path: Path, copy: bool = False, private: bool = False) -> Iterato
         finally:
             with suppress(sqlite3.Error):
                 conn.close()  # before the rename: atomic_path wants every handle closed
+
+
+@contextmanager
+def _held(temp: Path) -> Iterator[None]:
+    """An exclusive flock on the index's temp file while it is written: searches write the
+    index without the catalog's lock, so this is how `recovery.clean_leftovers` tells a
+    temp file a killed writer left (no lock: removed) from one being written now."""
+    fd = os.open(temp, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        with suppress(OSError):  # a file system without locks: then nothing removes it
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def abandoned_temp(path: Path) -> bool:
+    """Whether `path`, an index temp file, was left by a writer that died (nobody holds it)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    except FileNotFoundError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return False  # being written now (or no locks here: left alone)
+    finally:
+        os.close(fd)
+    return True
 
 
 # -- the commit hook ----------------------------------------------------------------------

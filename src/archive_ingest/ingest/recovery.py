@@ -27,6 +27,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..catalog import Catalog, sidecar_dir_for
+from ..catalog.index import INDEX_SUFFIX, abandoned_temp
 from ..files.layout import CAPTIONS, RECORD_FOLDERS, RECORDS
 from .context import RunContext
 
@@ -65,15 +66,20 @@ def clean_leftovers(ctx: RunContext, catalog: Catalog) -> dict[str, list[Path]]:
     """
     orphans: dict[str, list[Path]] = {}
     # The catalog's (and its backup's, and its undo journal's) temp file, from a writer
-    # killed mid-write; the search index's temp files (`.catalog.json.search...`), written
-    # by readers, do not match. (A whole undo journal was rolled back by `writer`.)
+    # killed mid-write. (A whole undo journal was rolled back by `writer`.) The search
+    # index's temp files (`.catalog.json.search.sqlite...`) are written by searches too,
+    # without the catalog's lock: only one nobody holds locked is a dead writer's.
     catalog_path = ctx.settings.paths.catalog
     catalog_temp = re.compile(rf"^\.{re.escape(catalog_path.name)}(?:\.bak(?:\.\d+)?|\.undo)?\.[a-z0-9_]{{8}}\.tmp$")
+    index_temp = re.compile(rf"^\.{re.escape(catalog_path.name + INDEX_SUFFIX)}\.[a-z0-9_]{{8}}\.tmp$")
     if catalog_path.parent.is_dir():
         for path in catalog_path.parent.iterdir():
             if catalog_temp.match(path.name) and path.is_file():
                 path.unlink(missing_ok=True)
                 log.info("removed %s, left by an interrupted catalog write", path)
+            elif index_temp.match(path.name) and abandoned_temp(path):
+                path.unlink(missing_ok=True)
+                log.info("removed %s, left by an interrupted search index write", path)
     roots = [(folder, ctx.archive / folder) for folder in _LOCKED_FOLDERS]
     roots.append((RECORDS, sidecar_dir_for(catalog_path)))
     for folder, root in roots:
