@@ -1,7 +1,7 @@
 """Cyrillic words read by shape in Latin letters, turned back into the words of a lexicon.
 
-The line recogniser (PP-OCR) knows no Cyrillic: it reads `СМИРНОВ` as `CMHPHOB`,
-`ТКАЧЕНКО` as `TKAHEHKO`, `ГУСЕВ` as `IYCEB`. On worn stones tesseract often reads nothing
+The line recogniser (PP-OCR) knows no Cyrillic: it reads `СЕРОВ` as `CEPOB`,
+`КОРНЕЕВ` as `KOPHEEB`, `ГРОМОВ` as `IPOMOB`. On worn stones tesseract often reads nothing
 of such a line, while these shape readings are close. This module owns turning them back:
 
 - each lexicon word (`LEXICON`: common surnames, given names and their diminutives,
@@ -122,8 +122,8 @@ def restore(token: str, evidence: Sequence[str] = ()) -> Restoration | None:
     `evidence`: other readings of the same line (tesseract's words, however unsure). When
     given, each candidate's distance to the nearest of them (at most `EVIDENCE_CAP`) is
     added to its shape distance, so a word both readings point at wins over one only the
-    shape reading is near (`OPICOB` is one edit from `ОРЛОВ`, two from `БОРИСОВ`; beside
-    tesseract's `БОРИСОБ` it is `БОРИСОВ`).
+    shape reading is near (a shape reading one edit from one surname and two from another
+    is the second when tesseract's reading of the line is one edit from that one).
     """
     letters = sum(char.isalnum() for char in token)
     if letters < MIN_LETTERS:

@@ -2,7 +2,7 @@
 
 Tesseract picks, word by word, the model of one of the configured languages. On a worn
 Russian stone the English model sometimes wins and reads the Cyrillic letters by shape:
-`СМИРНОВ` comes back as `CMUPHOB`, `СОЛДАТ` as `COJIDAT`, often with a high confidence,
+`МАРКОВ` comes back as `MAPKOB`, `СОЛДАТ` as `COJIDAT`, often with a high confidence,
 so confidence alone does not catch it. This module owns the script test of a reading:
 
 - `script_of(char)`: the script of one character (`cyrillic`, `latin`, `hangul`, `han`,

@@ -10,7 +10,7 @@ the query's words are folded the same way.
   digits: spaces, punctuation, `_` and `-` separate words (`DSC_0003.JPG` is `dsc 0003
   jpg`, `1884-1949` is two words).
   * A word mixing Cyrillic and Latin letters has its Latin look-alikes read as Cyrillic
-    (OCR reads a carved `А` as Latin `A`): `ИBAHOB` is `иванов`.
+    (OCR reads a carved `А` as Latin `A`): `ТAPACOB` is `тарасов`.
   * Hangul is folded on its jamo so North and South Korean spellings meet: tense initials
     are read plain (`쏘련` = `소련`: ㄲㄸㅃㅆㅉ as ㄱㄷㅂㅅㅈ); in a word's first syllable an
     initial ㄹ is read ㄴ, and an initial ㄴ before ㅣ or a y-vowel (ㅑㅒㅕㅖㅛㅠ) is read ㅇ (the

@@ -9,7 +9,7 @@ Standards (decisions a user should know):
   through the `iuliia` package's `WIKIPEDIA` schema: Тён -> Tyon, Пётр -> Pyotr,
   Юрьевич -> Yuryevich, Николай -> Nikolay, Евгений -> Yevgeny, Цой -> Tsoy. The schema
   has word-ending rules (-ий -> -y, -ый -> -y), so words are transliterated whole.
-  Korean names written in Cyrillic (ШИН ЁН СУ) are transliterated as Russian (Shin Yon
+  Korean names written in Cyrillic (ЮН СОН ДЕ) are transliterated as Russian (Shin Yon
   Su): they are how Russians heard the name, and nothing in the letters says which
   Korean syllable was meant.
 - Hangul: the Revised Romanization of Korean (South Korea, 2000) through the

@@ -16,11 +16,11 @@ One job per module, each with its own decisions in its docstring:
 Decisions a user should know, whichever reading gave the person:
 
 - `Person.name` is the name as written: on a stone, as carved (upper case, surname first,
-  the name's lines joined by single spaces: `СМИРНОВ ПАВЕЛ ВИКТОРОВИЧ`), with the OCR
+  the name's lines joined by single spaces: `КОМАРОВ ГЕННАДИЙ ЛЕОНИДОВИЧ`), with the OCR
   corrections applied; in a caption, as the caption writes it
-  (`Pavel Viktorovich Smirnov`). A stone or caption with only a Hangul (or hanja) name
+  (`Gennady Leonidovich Komarov`). A stone or caption with only a Hangul (or hanja) name
   gives that name. Russian case endings are not undone (`Могила Смирнова` keeps `Смирнова`).
-- `Person.name_latin` is always surname first (`Smirnov Pavel Viktorovich`, `Kim Lyuba`),
+- `Person.name_latin` is always surname first (`Komarov Gennady Leonidovich`, `Yun Zoya`),
   romanised by `text/translit.py`; an English caption's given-name-first order is turned
   round when `split_name` can tell the surname (a patronymic in the middle, or a known given
   name beside an unknown word). Compare names order-insensitively (`merge_persons` does).

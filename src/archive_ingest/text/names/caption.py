@@ -1,7 +1,7 @@
 """The people a caption names: the name before each life span, its rank, unknown soldiers.
 
 This module owns `persons_in_caption` (its docstring says what a caption person is). The
-name is kept as the caption writes it (`Pavel Viktorovich Smirnov`); `name_latin` is put
+name is kept as the caption writes it (`Gennady Leonidovich Komarov`); `name_latin` is put
 surname first by `split_name`. English rank words are mapped to the Russian rank through
 `ENGLISH_RANKS` (`private` -> `рядовой`, `red navy sailor` -> `краснофлотец`); Russian
 ranks are read in the nominative or the genitive (`рядового`, `старшего лейтенанта`). An
@@ -124,7 +124,7 @@ def persons_in_caption(text: str) -> list[Person]:
     """The people a caption names, in order, with `source="caption"` (every per-field source `caption`).
 
     A person is a name right before a life span in brackets, `The grave of [rank] NAME
-    (1925-1945)`, `Simply 'Pyotr' (1926-1958)`, `Тихонов Евгений Фёдорович (1897-1954)`, or
+    (1925-1945)`, `Simply 'Pyotr' (1926-1958)`, `Ефимов Геннадий Степанович (1899-1952)`, or
     two joined by `and`; a single bracketed year after a name introduced by `grave of`
     is the death year; an unknown soldier (`unknown soldier`, `неизвестного солдата`) with
     the first bracketed year or span after it. Places and credit lines are not people: a

@@ -26,15 +26,15 @@ Decisions a user should know:
     caption's word in another grammatical case (`Могила Петрова Сергея`: genitive), or a
     partial read of it. A carved word the caption lacks (another patronymic), or slips in
     two words, is a disagreement, for a reviewer.
-  - a slip: one word with one letter read otherwise (`ЕВГЕНИИ` for `Евгений`, `УАН` for
+  - a slip: one word with one letter read otherwise (`ГЕННАДИИ` for `Геннадий`, `УАН` for
     `Khan`), when another word of the name was read right: an OCR misreading, not another
     person (different years still conflict on their own); the entry keeps the caption's
     spelling;
-  - a partial read: the caption's word with one letter lost at either end (`ОРОЗОВ` for
-    `МОРОЗОВ`, 3+ letters left) or cut short to a prefix of 5+ letters (`ВАСИЛЬЕВ` for
-    `ВАСИЛЬЕВИЧ`), or with its first letter (or first two) worn into another on a word of 6+
-    letters (`ЮСТРОВСКИЙ` for `ОСТРОВСКИЙ`); words may be missing from the stone (`ОЛЕГ
-    ВАСИЛЬЕВ` for `Лаптев Олег Васильевич`).
+  - a partial read: the caption's word with one letter lost at either end (`ОМАРОВ` for
+    `КОМАРОВ`, 3+ letters left) or cut short to a prefix of 5+ letters (`ЛЕОНИД` for
+    `ЛЕОНИДОВИЧ`), or with its first letter (or first two) worn into another on a word of 6+
+    letters (`ЗЕЛОУСОВ` for `БЕЛОУСОВ`); words may be missing from the stone (`ГЕННАДИЙ
+    ЛЕОНИД` for `Зимин Геннадий Леонидович`).
 - The merged entry takes the stone's name as carved, unless the stone read only part of
   it (fewer words, or a word read in part): then the caption's fuller name.
 - Per-field sources of a merged entry (`FieldSource`): `name` is `both` (or `caption`
@@ -119,7 +119,7 @@ def _part_of(carved: str, written: str) -> bool:
     """`carved` is `written` read in part: a letter lost at either end, cut short, or a worn start.
 
     A worn start: the first letter (or the first two, read as one) read as another, the
-    rest of a long word right (`ЮЛЯНСКИЙ` for `ПОЛЯНСКИЙ`).
+    rest of a long word right (`ЮЛОУСОВ` for `БЕЛОУСОВ`).
     """
     if len(carved) >= MIN_LOST_END and len(written) == len(carved) + 1 and carved in (written[1:], written[:-1]):
         return True
@@ -144,7 +144,7 @@ def _same_declined(caption_word: str, carved: str) -> bool:
     A caption says `Могила Петрова Сергея Николаевича` (genitive) of the stone's `ПЕТРОВ
     СЕРГЕЙ НИКОЛАЕВИЧ`. Stones are carved in the nominative, so the carved word may end
     only in a nominative ending after the shared stem, the caption's word in any case
-    ending; an OCR slip inside the word (`ЕВГЕНИИ` for `ЕВГЕНИЙ` on the stone) is no case
+    ending; an OCR slip inside the word (`ГЕННАДИИ` for `ГЕННАДИЙ` on the stone) is no case
     ending and stays a conflict for a reviewer.
     """
     if caption_word == carved:
@@ -373,7 +373,7 @@ def merge_persons(caption: list[Person], ocr: list[Person]) -> tuple[list[Person
     and dates, each gap filled from the caption, with per-field sources saying which
     (module docstring). A pair that disagrees on a year or date, or on the name, stays
     two entries, the caption's then the stone's, and each difference gives one detail
-    line: `birth year: caption 1925, stone 1926 (Smirnov Pavel Viktorovich)`. So does a
+    line: `birth year: caption 1925, stone 1926 (Komarov Gennady Leonidovich)`. So does a
     stone span that `implausible` rejects, unless the caption gives the same years.
     People found in only one source are kept as they are. Output follows the caption's
     order; people only on the stone come last.

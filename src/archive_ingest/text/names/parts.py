@@ -48,7 +48,7 @@ class NameParts:
 
     surname: str | None = None
     given: str | None = None
-    """The given name; for a Korean name all syllables after the surname (`ЁН СУ`)."""
+    """The given name; for a Korean name all syllables after the surname (`СОН ДЕ`)."""
     patronymic: str | None = None
     hangul: str | None = None
     """The Hangul line carved with the name (inscriptions only)."""
@@ -113,10 +113,10 @@ def is_korean_surname(word: str) -> bool:
 def split_name(name: str) -> NameParts:
     """Surname, given name and patronymic of a name in any script and either order.
 
-    Cyrillic is read surname first (as carved): `СМИРНОВ ПАВЕЛ ВИКТОРОВИЧ`, `КИМ ЛЮБА`,
-    `ШИН ЁН СУ` (given `ЁН СУ`), `ПЁТР` (a lone known given name). Latin follows captions:
-    given name first (`Pavel Viktorovich Smirnov`), except when the first word is a Korean
-    surname (`Kim Lyuba`). A patronymic fixes the order in either script. Hangul: the
+    Cyrillic is read surname first (as carved): `КОМАРОВ ГЕННАДИЙ ЛЕОНИДОВИЧ`, `ЮН ЗОЯ`,
+    `ЮН СОН ДЕ` (given `СОН ДЕ`), `ПЁТР` (a lone known given name). Latin follows captions:
+    given name first (`Gennady Leonidovich Komarov`), except when the first word is a Korean
+    surname (`Yun Zoya`). A patronymic fixes the order in either script. Hangul: the
     first syllable is the surname.
     """
     words = name.split()

@@ -1,7 +1,7 @@
 """Common Russian and Ukrainian surnames: a lexicon for restoring names a recogniser read by shape.
 
 The stones of this archive carry the names of Soviet soldiers and civilians, most of them
-Russian or Ukrainian. A recogniser that knows no Cyrillic reads `СМИРНОВ` as `CMHPHOB`;
+Russian or Ukrainian. A recogniser that knows no Cyrillic reads `СЕРОВ` as `CEPOB`;
 matched by letter shape against this list (`reading/lookalikes.py`) such a reading can be
 turned back into the name. The list holds only common surnames, so a rare one is never
 "corrected" into a common one unless the shapes agree closely (the reader's rule).
