@@ -205,31 +205,28 @@ def create_app(settings: Settings, by: str, secret: str, busy_seconds: float = 2
     def record_page(record_id: str) -> ResponseReturnValue:
         return render_record(get_record(record_id))
 
-    @app.post("/record/<record_id>/accept")
-    def accept(record_id: str) -> ResponseReturnValue:
-        wanted, typed = filters(), {"note": request.form.get("note", "")}
+    def decided(record_id: str, typed: dict[str, str], action: Callable[[str | None], Record]) -> ResponseReturnValue:
+        """Accept or reject (`action`, given the page's record version), then the next record."""
+        wanted = filters()
         _, following, _ = neighbours(waiting(wanted), record_id)
         try:
-            done = decide(
-                lambda: reviewer.accept(record_id, typed["note"] or None, request.form.get("version") or None)
-            )
+            done = decide(lambda: action(request.form.get("version") or None))
         except IngestError as exc:
             return failed(record_id, exc, typed)
         queue_cache.note([done])
-        flash(f"{done.id}: {done.review.status} by {done.review.by}")
+        why = f": {done.review.note}" if done.review.status == "rejected" else ""
+        flash(f"{done.id}: {done.review.status} by {done.review.by}{why}")
         return redirect(record_url(following, wanted), 303)
+
+    @app.post("/record/<record_id>/accept")
+    def accept(record_id: str) -> ResponseReturnValue:
+        typed = {"note": request.form.get("note", "")}
+        return decided(record_id, typed, lambda version: reviewer.accept(record_id, typed["note"] or None, version))
 
     @app.post("/record/<record_id>/reject")
     def reject(record_id: str) -> ResponseReturnValue:
-        wanted, typed = filters(), {"note": request.form.get("note", "")}
-        _, following, _ = neighbours(waiting(wanted), record_id)
-        try:
-            done = decide(lambda: reviewer.reject(record_id, typed["note"], request.form.get("version") or None))
-        except IngestError as exc:
-            return failed(record_id, exc, typed)
-        queue_cache.note([done])
-        flash(f"{done.id}: {done.review.status} by {done.review.by}: {done.review.note}")
-        return redirect(record_url(following, wanted), 303)
+        typed = {"note": request.form.get("note", "")}
+        return decided(record_id, typed, lambda version: reviewer.reject(record_id, typed["note"], version))
 
     @app.post("/record/<record_id>/edit")
     def edit(record_id: str) -> ResponseReturnValue:
