@@ -58,8 +58,8 @@ def write_config(tmp_path: Path, text: str) -> Path:
         ),
         (
             "colour: blue\n",
-            "pipeline.yaml: colour: unknown key (known keys: paths, stages, discover, identify, similar, ocr, flags, "
-            "provenance, access, catalog, places, watch)",
+            "pipeline.yaml: colour: unknown key (known keys: paths, stages, discover, pages, identify, similar, ocr, "
+            "flags, provenance, access, catalog, places, watch)",
         ),
         ("watch:\n  settle_seconds: 0\n", "pipeline.yaml: watch.settle_seconds: expected float > 0.0"),
         ("watch:\n  poll: maybe\n", "pipeline.yaml: watch.poll: expected bool, got str"),

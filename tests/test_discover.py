@@ -94,7 +94,7 @@ def test_manifest_rows_and_hostile_paths(ctx: RunContext) -> None:
         "1985",
         None,
     )
-    assert x.caption.file == "captions.csv" and not x.caption.is_sidecar
+    assert x.caption.file == "captions.csv" and x.caption.kind == "manifest"
     assert next(d for d in found.drops if d.image == "y.png").caption is None
     assert found.problems == [
         "captions.csv line 3: file '/etc/passwd' is outside the inbox; row ignored",

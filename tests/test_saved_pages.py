@@ -1,16 +1,21 @@
 """Saved web pages: pictures paired with their captions, quotes kept apart from commentary.
 
-These test the page reader (`ingest/pages.py`) on a page saved "complete" with real
-pictures (scanmaker); it is not yet wired into `archive-ingest run` (issue 16, item 2).
+The page reader (`ingest/pages.py`) on a page saved "complete" with real pictures
+(scanmaker), then the same page dropped in an inbox and ingested through the CLI.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from archive_ingest.ingest.pages import read_saved_page, split_quotes
 from archive_ingest.record import PhotoDate
+from conftest import new_home
 from scanmaker import make_scan
+
+#: No OCR: the captions are what these tests are about, and OCR is the slow stage.
+NO_OCR = "stages: [fixity, identify, exif, extract, provenance, flags, file]\n"
 
 PAGE = """<!DOCTYPE html>
 <!-- saved from url=(0047)https://koryogroup.example/blog/soviet-memorials -->
@@ -94,3 +99,112 @@ def test_an_oversized_page_is_refused_unread(tmp_path: Path) -> None:
     (tmp_path / "big.html").write_bytes(b"<p>" + b"x" * 2000)
     page = read_saved_page(tmp_path, "big.html", max_bytes=1000)
     assert page.pictures == [] and page.problems == ["big.html: over 1,000 bytes; page ignored"]
+
+
+def test_a_saved_page_gives_each_picture_its_caption_and_the_page_as_source(tmp_path: Path) -> None:
+    home = new_home(
+        tmp_path / "home",
+        NO_OCR + "pages:\n  quote_credit: The photo's owner\n  commentary_credit: The page's author\n",
+    )
+    page = saved_page(home.inbox)
+    (home.inbox / "post_files" / "style.css").write_text("body { margin: 0 }", encoding="utf-8")
+    make_scan(home.inbox / "post_files" / "avatar.png", ["A"], font_px=12)
+    page.write_text(
+        page.read_text(encoding="utf-8").replace("</body>", '<img src="post_files/avatar.png" width="24"></body>'),
+        encoding="utf-8",
+    )
+    page_bytes = page.read_bytes()
+    (home.inbox / "post_files" / "two.txt").write_text("A sidecar caption, Wonsan 1980", encoding="utf-8")
+
+    result = home.invoke("run")
+    assert result.exit_code == 0, result.output
+    assert "ingested 3," in result.output
+    linked = "1 picture the page only links to, not saved with it, not fetched: https://cdn.example/not-saved.jpg"
+    assert f"post.html: {linked}" in result.output
+    assert "post.html: 1 picture shown as icons (under 64 px) not taken as photos" in result.output
+    assert "post_files/: 2 files saved with the page that it does not show as photos" in result.output
+
+    records = {r["source"]["filename"]: r for r in home.catalog_records()}
+    assert set(records) == {"post_files/one.jpg", "post_files/two.jpg", "post_files/three.jpg"}
+    one, two, three = (records[f"post_files/{name}.jpg"] for name in ("one", "two", "three"))
+    assert one["source"]["caption_from"] == "page"
+    assert one["caption"].startswith("‘The monument to Soviet soldiers in Chongjin, August 1945.’")
+    assert one["date"] == {"value": "1945-08", "precision": "month", "source": "caption"}
+    assert one["place"]["name"] == "Chongjin"
+    source = one["source"]["page"]
+    assert source["title"] == "Soviet memorials in the DPRK"
+    assert source["url"] == "https://koryogroup.example/blog/soviet-memorials"
+    assert source["published"] == "2019-06-12T09:00:00+00:00"
+    assert (source["quote"], source["quote_by"]) == (
+        "The monument to Soviet soldiers in Chongjin, August 1945.",
+        "The photo's owner",
+    )
+    assert (source["commentary"], source["commentary_by"]) == (
+        "The monument was later moved to the hill above the port",
+        "The page's author",
+    )
+    # The page is filed bit for bit, and the record points at the copy.
+    assert (home.archive / source["path"]).read_bytes() == page_bytes
+    assert one["source"]["caption_path"] == source["path"]
+
+    # A sidecar wins; the page's caption stays on record beside it.
+    assert (two["caption"], two["source"]["caption_from"]) == ("A sidecar caption, Wonsan 1980", "sidecar")
+    assert two["source"]["page"]["caption"].startswith("«Могила советского воина в Вонсане")
+    assert two["source"]["page"]["path"] == source["path"]
+    events = " ".join(event["detail"] for event in two["events"])
+    assert "post.html also gives a caption for this file; the sidecar post_files/two.txt is used" in events
+    assert "post.html, a saved web page, shows this file (filed as captions/" in events
+
+    assert three["date"] == {"value": "197x", "precision": "decade", "source": "caption"}
+    assert three["source"]["page"]["caption_from"] == "alt"
+    assert three["source"]["page"]["quote"] is None
+
+    # The page and its photos left the inbox; what it did not show as photos stays.
+    assert home.inbox_files() == ["post_files/avatar.png", "post_files/style.css"]
+    assert home.invoke("verify").exit_code == 0
+
+    again = home.invoke("run")
+    assert again.exit_code == 0 and "ingested 0," in again.output
+    assert "post_files/: 2 files of a saved page that is not in the inbox; not ingested" in again.output
+    assert len(home.catalog_records()) == 3
+
+
+def test_a_hostile_page_is_one_line_each_and_the_rest_of_the_drop_goes_on(tmp_path: Path) -> None:
+    home = new_home(tmp_path / "home", NO_OCR + "pages:\n  max_bytes: 100000\n")
+    (tmp_path / "home" / "secret.jpg").write_bytes(b"outside the inbox")
+    make_scan(home.inbox / "scan.jpg", ["SCAN"], font_px=40)
+    (home.inbox / "scan.txt").write_text("A plain drop beside the pages", encoding="utf-8")
+    (home.inbox / "evil.html").write_text(
+        '<script>alert(1)</script><img src="../secret.jpg"><img src="/etc/passwd">'
+        '<img src="evil_files/gone.jpg"><img src="https://tracker.example/pixel.jpg">',
+        encoding="utf-8",
+    )
+    (home.inbox / "huge.htm").write_bytes(b"<p>" + b"x" * 200_000)
+
+    result = home.invoke("run")
+    assert result.exit_code == 0, result.output
+    assert "ingested 1," in result.output
+    lines = result.output.splitlines()
+    for expected in (
+        "evil.html: picture '../secret.jpg' lies outside the page's folder; not read",
+        "evil.html: picture '/etc/passwd' lies outside the page's folder; not read",
+        "evil.html: 1 picture it shows not in the inbox (not saved with the page, or archived already): "
+        "evil_files/gone.jpg",
+        "evil.html: the page shows no picture in the inbox; left in the inbox",
+        "huge.htm: over 100,000 bytes; page ignored",
+    ):
+        assert any(expected in line for line in lines), expected
+    [record] = home.catalog_records()
+    assert record["source"]["caption_from"] == "sidecar" and record["source"]["page"] is None
+    assert home.inbox_files() == ["evil.html", "huge.htm"]  # left as dropped
+    assert json.loads((home.archive / "catalog.json").read_text(encoding="utf-8"))  # a whole catalog
+
+
+def test_the_page_goes_out_with_the_record_in_csv_and_dublin_core(tmp_path: Path) -> None:
+    home = new_home(tmp_path / "home", NO_OCR)
+    saved_page(home.inbox)
+    assert home.invoke("run").exit_code == 0
+    rows = home.invoke("export", "--format", "csv").stdout
+    assert rows.count("https://koryogroup.example/blog/soviet-memorials") == 3  # the web_page column
+    dc = home.invoke("export", "--format", "dc").stdout
+    assert dc.count("<dc:source>Soviet memorials in the DPRK, https://koryogroup.example/blog/soviet-memorials</") == 3

@@ -179,7 +179,7 @@ def test_no_batch_while_a_manifest_is_changing() -> None:
 
 
 def test_a_drop_is_taken_only_when_it_and_its_captions_have_settled() -> None:
-    caption = Caption(text="x", file="a.txt", encoding="utf-8", sha256="", is_sidecar=True)
+    caption = Caption(text="x", file="a.txt", encoding="utf-8", sha256="", kind="sidecar")
     drop = Drop("a.jpg", caption=caption, size=10, mtime_ns=1)
     assert taker({"a.jpg": (10, 1), "a.txt": (1, 1)})(drop)
     assert not taker({"a.jpg": (10, 1)})(drop)  # its caption is still changing

@@ -112,6 +112,19 @@ class DiscoverSettings(_Section, frozen=True):
         force_setattr(self, "extensions", _dotted_extensions(self.extensions))
 
 
+class PageSettings(_Section, frozen=True):
+    """Saved web pages in the inbox (`ingest/pages.py`): their pictures and captions."""
+
+    max_bytes: Annotated[int, Meta(ge=1)] = 8_000_000
+    """A larger `.html` is not read (left in the inbox, reported)."""
+    max_pictures: Annotated[int, Meta(ge=1)] = 500
+    """Pictures read from one page; the rest are counted in one line."""
+    quote_credit: str | None = None
+    """Whom the words a page's caption quotes are credited to; null: `provenance.credit`."""
+    commentary_credit: str | None = None
+    """Whom the rest of the caption (the page author's words) is credited to; null: `provenance.commentary`."""
+
+
 class IdentifySettings(_Section, frozen=True):
     max_image_pixels: Annotated[int, Meta(ge=1)] = 150_000_000
 
@@ -232,6 +245,7 @@ class Settings(_Section, frozen=True):
     paths: PathSettings = field(default_factory=PathSettings)
     stages: list[str] = field(default_factory=lambda: list(DEFAULT_STAGES))
     discover: DiscoverSettings = field(default_factory=DiscoverSettings)
+    pages: PageSettings = field(default_factory=PageSettings)
     identify: IdentifySettings = field(default_factory=IdentifySettings)
     similar: SimilarSettings = field(default_factory=SimilarSettings)
     ocr: OcrSettings = field(default_factory=OcrSettings)

@@ -118,8 +118,44 @@ class Source:
     caption_sha256: str | None = None
     """SHA-256 of the caption's bytes as dropped (sidecar file or manifest row)."""
     caption_from: str | None = None
-    """Where `caption` came from: `sidecar`, `manifest`, `xmp` or `iptc` (written in the
-    file itself: `embedded.sources` names the property), or null when there is no caption."""
+    """Where `caption` came from: `sidecar`, `manifest`, `page` (a saved web page:
+    `source.page`), `xmp` or `iptc` (written in the file itself: `embedded.sources` names
+    the property), or null when there is no caption."""
+    page: PageSource | None = None
+    """The saved web page the picture was dropped with, and what it says of it; null if none."""
+
+
+@dataclass
+class PageSource:
+    """A saved web page ("Save page as... complete") that showed the picture (`source.page`).
+
+    Kept whichever caption won: the page's words for this picture are here even when a
+    sidecar or manifest row gave the record's `caption`.
+    """
+
+    file: str
+    """The page's path as dropped, relative to the inbox (`post.html`)."""
+    sha256: str
+    """SHA-256 of the page's bytes as dropped."""
+    path: str | None = None
+    """Where the page was filed bit for bit, relative to `archive/` (`captions/ab/<sha256>.html`)."""
+    title: str | None = None
+    url: str | None = None
+    """The page's address, when the saved page records it (`saved from url=`, `og:url`, canonical link)."""
+    published: str | None = None
+    """The page's date as it writes it (`article:published_time`, or the first `time datetime`)."""
+    caption: str | None = None
+    """The page's caption for this picture."""
+    caption_from: str | None = None
+    """The element it was read from: `figcaption`, `paragraph` (the one after the picture), `alt` or `title`."""
+    quote: str | None = None
+    """The words the caption quotes (‘...’, "...", «...»): the photo's owner's."""
+    quote_by: str | None = None
+    """Whom the quote is credited to (`pages.quote_credit`, else `provenance.credit`)."""
+    commentary: str | None = None
+    """The caption without its quotes: the page author's words."""
+    commentary_by: str | None = None
+    """Whom the commentary is credited to (`pages.commentary_credit`, else `provenance.commentary`)."""
 
 
 @dataclass
@@ -529,7 +565,7 @@ class Record:
         return cls(
             id=data["id"],
             kind=Kind(data["kind"]),
-            source=_build(Source, data["source"]),
+            source=_source_from_json(data["source"]),
             file=_build(FileInfo, _persistent(FileInfo, data["file"])),
             caption=data.get("caption"),
             exif=_build(ExifInfo, data.get("exif") or {}),
@@ -624,6 +660,13 @@ def _persistent(cls: Any, data: dict[str, Any]) -> dict[str, Any]:
     """`data` without the keys of `cls`'s transient fields: they are never read from JSON."""
     transient = _transient_names(cls)
     return {key: value for key, value in data.items() if key not in transient}
+
+
+def _source_from_json(data: dict[str, Any]) -> Source:
+    source: Source = _build(Source, data)
+    if isinstance(data.get("page"), dict):
+        source.page = _build(PageSource, data["page"])
+    return source
 
 
 def _build(cls: Any, data: dict[str, Any]) -> Any:

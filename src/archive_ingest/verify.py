@@ -65,7 +65,7 @@ PURPOSE = "archive-ingest verify"
 
 #: Captions filed for a record but not its own caption (a duplicate drop's) are named by
 #: the event that filed them: "... (filed as captions/ab/<sha256>.txt)".
-_FILED_CAPTION = re.compile(r"filed as (captions/[0-9a-f]{2}/[0-9a-f]{64}\.(?:txt|csv))")
+_FILED_CAPTION = re.compile(r"filed as (captions/[0-9a-f]{2}/[0-9a-f]{64}\.(?:txt|csv|html))")
 _CONTENT_ADDRESSED = re.compile(r"^[0-9a-f]{64}$")
 
 #: Record keys added to the contract after archives were first written, with the value a

@@ -139,6 +139,7 @@ def print_record(record: Record, settings: Settings, history: bool = False) -> N
         ("camera", " ".join(filter(None, (record.exif.make, record.exif.model))) or "-"),
         ("gps", f"{record.exif.gps['lat']:.5f}, {record.exif.gps['lon']:.5f}" if record.exif.gps else "-"),
         ("credit", record.provenance.credit if record.provenance else "-"),
+        *_page_rows(record),
         ("review", record.review.status),
     ]
     wrap_at = out.width if out.is_terminal else None
@@ -161,6 +162,21 @@ def print_record(record: Record, settings: Settings, history: bool = False) -> N
         out.print("  changed by people (value as the pipeline read it -> now):")
         for change in changed:
             out.print(f"    {change.describe()}", markup=False)
+
+
+def _page_rows(record: Record) -> list[tuple[str, str]]:
+    """The saved web page the picture came with: where, and whose words its caption holds."""
+    page = record.source.page
+    if page is None:
+        return []
+    where = " ".join(filter(None, (page.title, f"<{page.url}>" if page.url else None, page.published)))
+    rows = [("web page", f"{page.file}: {where}" if where else page.file)]
+    if page.quote:
+        rows.append(("  quoting", f"{page.quote} ({page.quote_by})" if page.quote_by else page.quote))
+    if page.commentary:
+        by = f" ({page.commentary_by})" if page.commentary_by else ""
+        rows.append(("  commentary", page.commentary + by))
+    return rows
 
 
 def aligned(label: str, value: str, wrap_at: int | None = None) -> list[str]:

@@ -34,6 +34,7 @@ Columns of `export --format csv`:
 - `gps_lat`, `gps_lon`: the photo's EXIF GPS position (decimal degrees).
 - `credit`, `rights`, `source`, `commentary`: provenance: the credit line, the rights
   statement, the series the photo comes from, and who wrote the commentary.
+- `web_page`: the address (else the title) of the saved web page that showed the photo.
 - `ingested_at`: when the file was ingested (ISO 8601 UTC).
 - `links`: relations to other records, `type:id`, space-separated
   (`near_duplicate_of:0b1c2d3e4f5a6b7c`).
@@ -133,6 +134,7 @@ COLUMNS: dict[str, Column] = {
         Column("rights", lambda r: r.provenance.rights if r.provenance else None),
         Column("source", lambda r: r.provenance.source if r.provenance else None),
         Column("commentary", lambda r: r.provenance.commentary if r.provenance else None),
+        Column("web_page", lambda r: (r.source.page.url or r.source.page.title) if r.source.page else None),
         Column("ingested_at", lambda r: r.source.ingested_at),
         Column("links", lambda r: " ".join(f"{link.type}:{link.id}" for link in r.links)),
     )

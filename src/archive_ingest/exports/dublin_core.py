@@ -25,7 +25,8 @@ How a record maps (decisions a reader of the XML should know):
   gazetteer, else from the photo's GPS.
 - `subject`: the kind (`headstone`), then each person as
   `Tyon Ivan (ТЁН ИВАН), 1884-1949` (with the rank when known).
-- `rights`, `source`: the provenance's rights statement and series.
+- `rights`, `source`: the provenance's rights statement and series; a second `source`,
+  the saved web page (title, address) that showed the photo.
 - `identifier`: the record id, then `sha256:<hex>` of the original.
 - `type`: `Image` (DCMI Type Vocabulary); `format`: the media type (`image/jpeg`) and the
   pixel size; `relation`: links to other records (`merged_into: <id>`).
@@ -97,6 +98,8 @@ def dc_element(record: Record, provenance: ProvenanceSettings) -> ET.Element:
         add("subject", person_subject(person))
     add("rights", record.provenance.rights if record.provenance else provenance.rights)
     add("source", record.provenance.source if record.provenance else provenance.source)
+    if (page := record.source.page) is not None:
+        add("source", ", ".join(filter(None, (page.title, page.url))) or None)
     add("identifier", record.id)
     add("identifier", f"sha256:{record.file.sha256}")
     add("type", "Image")

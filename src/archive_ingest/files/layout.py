@@ -57,9 +57,14 @@ def original_path(record: Record) -> str:
     return _fanned(QUARANTINE if record.quarantined else ORIGINALS, f"{record.id}{ext}")
 
 
-def caption_path(sha256: str, is_sidecar: bool) -> str:
-    """Where a caption file goes: content-addressed, `.txt` for a sidecar, `.csv` for a manifest."""
-    return _fanned(CAPTIONS, f"{sha256}{'.txt' if is_sidecar else '.csv'}")
+#: The suffix a filed caption file keeps, by what it is (`drops.CaptionKind`).
+CAPTION_SUFFIXES = {"sidecar": ".txt", "manifest": ".csv", "page": ".html"}
+
+
+def caption_path(sha256: str, kind: str) -> str:
+    """Where a caption file goes: content-addressed, `.txt` for a sidecar, `.csv` for a
+    manifest, `.html` for a saved web page."""
+    return _fanned(CAPTIONS, f"{sha256}{CAPTION_SUFFIXES[kind]}")
 
 
 def words_path(record_id: str) -> str:

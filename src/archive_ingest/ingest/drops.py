@@ -10,6 +10,28 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
+from typing import Literal
+
+CaptionKind = Literal["sidecar", "manifest", "page"]
+"""What holds a caption: a `.txt` beside the image, a row of a manifest, a saved web page."""
+
+
+@dataclass(frozen=True)
+class PageCaption:
+    """What a saved web page (`pages.py`) says of one picture it shows, and the page's own facts."""
+
+    file: str
+    """The page's inbox path."""
+    sha256: str
+    """SHA-256 of the page's bytes as read."""
+    title: str | None
+    url: str | None
+    published: str | None
+    caption: str | None
+    caption_from: str | None
+    """`figcaption`, `paragraph`, `alt` or `title`; None when the page gives no caption."""
+    quote: str | None
+    commentary: str | None
 
 
 @dataclass(frozen=True)
@@ -18,18 +40,26 @@ class Caption:
 
     text: str
     file: str
-    """Relative path (in the inbox) of the sidecar `.txt` or the manifest."""
+    """Relative path (in the inbox) of the sidecar `.txt`, the manifest or the saved page."""
     encoding: str
-    """`utf-8`, `utf-8-sig` or `cp1251` (a fallback: raises `bad_encoding`)."""
+    """`utf-8`, `utf-8-sig` or `cp1251` (a fallback: raises `bad_encoding`); a page's as its parser found it."""
     sha256: str
-    """SHA-256 of the file holding the caption as dropped: the sidecar, or the whole manifest."""
-    is_sidecar: bool
+    """SHA-256 of the file holding the caption as dropped: the sidecar, the whole manifest or page."""
+    kind: CaptionKind
     place: str | None = None
     date: str | None = None
     credit: str | None = None
     manifest_row: Caption | None = None
     """For a sidecar: the manifest row naming the same image, whose place, date and credit
     cells it carries (the manifest is filed with the record, so the row stays on record)."""
+    page: PageCaption | None = None
+    """The saved web page showing the image, whichever caption won (filed with the record too)."""
+
+    def inbox_files(self) -> list[str]:
+        """The files holding this caption that leave the inbox with their last image (a
+        manifest leaves by its own rules: `manifests.py`)."""
+        files = [self.file] if self.kind == "sidecar" else []
+        return [*files, self.page.file] if self.page is not None else files
 
 
 @dataclass

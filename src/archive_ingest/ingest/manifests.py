@@ -147,7 +147,7 @@ class ManifestRows:
         """File the manifest's bytes as read this run (verified against their SHA-256)."""
         manifest = state.manifest
         return file.file_caption(
-            Caption(text="", file=manifest.file, encoding=manifest.encoding, sha256=manifest.sha256, is_sidecar=False),
+            Caption(text="", file=manifest.file, encoding=manifest.encoding, sha256=manifest.sha256, kind="manifest"),
             self.ctx,
         )
 

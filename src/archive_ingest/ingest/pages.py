@@ -19,7 +19,11 @@ like, are listed in `linked`); a `src` outside the page's own folder, absolute, 
 (one short line, the data not repeated); past `max_pictures` the rest are counted in one
 problem line. Problems are one line each.
 
-Not yet wired into discovery: see the module's tests for what it gives.
+Pictures the page shows smaller than `ICON_PX` (its `width`/`height` attributes) are
+decoration (icons, avatars, buttons), counted in one line and not taken as photos.
+
+Discovery (`stages/discover.py`) pairs each picture with its caption and the page's facts
+(`drops.PageCaption`); the record keeps them in `source.page`.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ from urllib.parse import unquote, urlsplit
 
 from bs4 import BeautifulSoup, Comment, Tag
 
-from ..record import PhotoDate
+from ..record import PhotoDate, sha256_of_bytes
 from ..text.dates import date_in_text
 
 #: `<!-- saved from url=(0042)https://example.org/post -->`, as browsers write it. A regular
@@ -40,6 +44,16 @@ _SAVED_FROM = re.compile(r"saved from url=\(\d+\)(\S+)")
 
 #: Quoted words: ‘...’, “...”, "...", «...», „...“. An apostrophe (1970’s) opens no quote.
 _QUOTES = re.compile(r"‘([^’]+)’|“([^”]+)”|\"([^\"]+)\"|«([^»]+)»|„([^“”]+)[“”]")
+
+#: A picture the page shows smaller than this (its width or height attribute, in pixels) is
+#: decoration, not a photo of the series.
+ICON_PX = 64
+
+#: The suffixes of a saved page.
+PAGE_SUFFIXES = (".html", ".htm")
+#: The folder a browser saves a page's pictures, styles and scripts into, beside the page:
+#: `post.html` -> `post_files/` (Chromium, Firefox, Safari, Edge in English).
+RESOURCE_FOLDER_SUFFIX = "_files"
 
 
 @dataclass(frozen=True)
@@ -63,6 +77,10 @@ class PagePicture:
 class SavedPage:
     file: str
     """The page's inbox path."""
+    sha256: str = ""
+    """SHA-256 of the page's bytes as read ("" when it could not be read)."""
+    encoding: str = "utf-8"
+    """The page's encoding as the parser found it."""
     title: str | None = None
     url: str | None = None
     """`saved from url=` comment, else `og:url`, else `link rel=canonical`."""
@@ -71,6 +89,10 @@ class SavedPage:
     pictures: list[PagePicture] = field(default_factory=list)
     linked: list[str] = field(default_factory=list)
     """Pictures the page only links to: reported, never fetched."""
+    missing: list[str] = field(default_factory=list)
+    """Inbox paths of pictures the page shows that are not in the inbox (not saved, or archived already)."""
+    icons: int = 0
+    """Pictures shown smaller than `ICON_PX`: not photos."""
     problems: list[str] = field(default_factory=list)
 
 
@@ -87,7 +109,9 @@ def read_saved_page(inbox: Path, page: str, *, max_bytes: int = 8 << 20, max_pic
     if len(data) > max_bytes:
         result.problems.append(f"{page}: over {max_bytes:,} bytes; page ignored")
         return result
+    result.sha256 = sha256_of_bytes(data)
     soup = BeautifulSoup(data, "html.parser")
+    result.encoding = soup.original_encoding or "utf-8"
     for unwanted in soup.find_all(["script", "style", "noscript", "template"]):
         unwanted.decompose()
     result.title, result.url, result.date = _page_facts(soup)
@@ -102,14 +126,25 @@ def read_saved_page(inbox: Path, page: str, *, max_bytes: int = 8 << 20, max_pic
         if image is None or image in seen:
             continue
         seen.add(image)
+        if _is_icon(img):
+            result.icons += 1
+            continue
         if not (inbox / image).is_file():
-            result.problems.append(f"{page}: picture '{image}' was not saved with the page")
+            result.missing.append(image)
             continue
         caption, caption_from = _caption_for(img)
         quote, commentary = split_quotes(caption) if caption else (None, None)
         date = date_in_text(caption, "caption") if caption else None
         result.pictures.append(PagePicture(image, caption, caption_from, quote, commentary, date))
     return result
+
+
+def _is_icon(img: Tag) -> bool:
+    for attribute in ("width", "height"):
+        value = str(img.get(attribute) or "").strip().removesuffix("px")
+        if value.isdigit() and int(value) < ICON_PX:
+            return True
+    return False
 
 
 def _page_facts(soup: BeautifulSoup) -> tuple[str | None, str | None, str | None]:

@@ -190,7 +190,7 @@ def run(
                 ctx = replace(ctx, similarity=SimilarityIndex(catalog.documents))
         ctx.captions.update({drop.image: drop.caption for drop in drops if drop.caption})
         manifests = ManifestRows(ctx, found.manifests)
-        batch = _Batch(ctx, catalog, summary, drops, hook, manifests)
+        batch = _Batch(ctx, catalog, summary, found.drops, hook, manifests)
         summary.workers = _worker_count(workers, fresh, now)
         jobs = _jobs(drops, batch, summary.workers)
         try:
@@ -317,9 +317,10 @@ class _Batch:
         """Ids of every file hashed this run (filed or not)."""
         self.records: dict[str, Record] = {}
         self.to_remove: list[Path] = []
-        # A sidecar caption may serve two images (a.jpg and a.png); remove it from the
-        # inbox only when the last of them is committed.
-        self.caption_users = Counter(d.caption.file for d in drops if d.caption and d.caption.is_sidecar)
+        # A sidecar caption may serve two images (a.jpg and a.png), a saved page many:
+        # remove it from the inbox only when the last of them is committed. Counted over
+        # every drop found, so one left for a later run (`take`) keeps its caption there.
+        self.caption_users = Counter(name for d in drops if d.caption for name in d.caption.inbox_files())
         self.ordered_stages = [name for name in ctx.settings.stages if not STAGES[name].per_file]
         self.index_checked = False
 
@@ -446,14 +447,15 @@ class _Batch:
             caption = drop.caption
             caption_path = file.file_caption(caption, ctx)
             detail += f", with caption {caption.file} (filed as {caption_path})"
-            row_note = file.manifest_row_note(caption, ctx)
+            row_note = file.companion_note(caption, ctx)
             if row_note is not None:
                 detail += f" ({row_note})"
-            if not existing.caption:
+            if not existing.caption and caption.text:
                 existing.caption = caption.text
                 existing.source.caption_file = caption.file
                 existing.source.caption_sha256 = caption.sha256
                 existing.source.caption_path = caption_path
+                existing.source.caption_from = caption.kind
                 detail += "; its caption is now the record's caption"
             elif caption.text != existing.caption:
                 detail += f"; its caption differs and is kept here: {caption.text!r}"
@@ -489,7 +491,7 @@ class _Batch:
         if drop.caption is not None:
             caption_path = file.file_caption(drop.caption, ctx)
             detail += f", with caption {drop.caption.file} (filed as {caption_path}): {drop.caption.text!r}"
-            row_note = file.manifest_row_note(drop.caption, ctx)
+            row_note = file.companion_note(drop.caption, ctx)
             if row_note is not None:
                 detail += f" ({row_note})"
         # `new` says what was dropped, so the same drop left in (or put back into) the inbox
@@ -518,11 +520,10 @@ class _Batch:
         self.manifests.use(drop.image)
         # The caption goes first: stopped between the two, the next run finds an image
         # it knows is archived, never a caption whose image is gone.
-        caption = drop.caption
-        if caption is not None and caption.is_sidecar:
-            self.caption_users[caption.file] -= 1
-            if self.caption_users[caption.file] <= 0:
-                self.to_remove.append(self.ctx.inbox / caption.file)
+        for name in drop.caption.inbox_files() if drop.caption else []:
+            self.caption_users[name] -= 1
+            if self.caption_users[name] <= 0:
+                self.to_remove.append(self.ctx.inbox / name)
         self.to_remove.append(self.ctx.inbox / drop.image)
 
     def commit(self) -> None:

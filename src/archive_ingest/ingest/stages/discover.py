@@ -2,10 +2,17 @@
 
 Owns: walking the inbox (symlinks are not followed), deciding what is an image by its
 extension, decoding captions (UTF-8, UTF-8 with BOM, else legacy Cyrillic cp1251 with the
-`bad_encoding` flag), reading the `captions.csv` manifest, and reporting what cannot be
-paired (a caption with no image stays in the inbox; so does a manifest row naming an
-image not dropped yet: `manifests` keeps it there). It reads; it never moves or alters
-a file. Problems are returned as one-line messages naming the file, never raised.
+`bad_encoding` flag), reading the `captions.csv` manifest and saved web pages (`pages`),
+and reporting what cannot be paired (a caption with no image stays in the inbox; so does
+a manifest row naming an image not dropped yet: `manifests` keeps it there). It reads; it
+never moves or alters a file. Problems are returned as one-line messages naming the file,
+never raised.
+
+A caption is, first that gives one: the sidecar `.txt`, the manifest's row, the saved
+page's caption. A saved page (`post.html` + `post_files/`) is paired with every picture it
+shows; the files of its `_files` folder that it does not show as photos (styles, scripts,
+icons) are not ingested: one line per folder, left in the inbox. So are the files of a
+`_files` folder whose page is not (or no longer) beside it.
 
 Hostile names: a name that is not valid UTF-8 is skipped with a message (it could not be
 stored in the catalog's JSON); any other name (newlines, control characters, NFD, 255
@@ -21,13 +28,14 @@ import io
 import os
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
-from ...config import DiscoverSettings
-from ...record import EventType, FileInfo, FlagCode, Kind, Outcome, Record, Source, sha256_of_bytes
+from ...config import DiscoverSettings, PageSettings
+from ...record import EventType, FileInfo, FlagCode, Kind, Outcome, PageSource, Record, Source, sha256_of_bytes
 from ..context import RunContext
-from ..drops import Caption, Drop, Manifest
+from ..drops import Caption, Drop, Manifest, PageCaption
+from ..pages import ICON_PX, PAGE_SUFFIXES, RESOURCE_FOLDER_SUFFIX, read_saved_page
 
 CAPTION_SUFFIX = ".txt"
 #: The temporary file a manifest's waiting rows are written to before it is renamed over
@@ -118,12 +126,21 @@ def find_drops(ctx: RunContext) -> Discovery:
     listing = _list_inbox(inbox, settings.manifest, settings.extensions)
     problems = listing.problems
     manifest_rows, manifests = _read_manifests(inbox, listing.manifests, settings.max_caption_bytes, problems)
+    page_captions = _read_pages(inbox, listing, ctx.settings.pages, settings.extensions, problems)
     # Copies made by file managers ("scan (1).jpg", "scan copy.jpg") sort after their
     # original, so the original's name is the one the archive keeps and the copy is the
     # recorded duplicate.
     images = sorted(listing.images, key=_original_first)
     drops = [
-        _drop(inbox, image, listing.sidecars.get(_stem_key(image)), manifest_rows.get(image), settings, problems)
+        _drop(
+            inbox,
+            image,
+            listing.sidecars.get(_stem_key(image)),
+            manifest_rows.get(image),
+            page_captions.get(image),
+            settings,
+            problems,
+        )
         for image in images
     ]
     image_keys = {_stem_key(image) for image in images}
@@ -144,6 +161,10 @@ class _InboxListing:
     sidecars: dict[str, str] = field(default_factory=dict)
     """`dir/stem` (see `_stem_key`) -> the `.txt` caption's path."""
     manifests: list[str] = field(default_factory=list)
+    pages: list[str] = field(default_factory=list)
+    resources: dict[str, list[str]] = field(default_factory=dict)
+    """A saved page's `_files` folder -> the files in it (its images join `images` only
+    when a page shows them)."""
     temp_files: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
@@ -174,10 +195,14 @@ def _list_inbox(inbox: Path, manifest_name: str, extensions: list[str]) -> _Inbo
             suffix = PurePosixPath(name).suffix.lower()
             if name == manifest_name:
                 listing.manifests.append(rel)
-            elif suffix in extensions:
-                listing.images.add(rel)
             elif suffix == CAPTION_SUFFIX:
                 listing.sidecars[_stem_key(rel)] = rel
+            elif (folder := _resource_folder(rel)) is not None:
+                listing.resources.setdefault(folder, []).append(rel)
+            elif suffix in extensions:
+                listing.images.add(rel)
+            elif suffix in PAGE_SUFFIXES:
+                listing.pages.append(rel)
             else:
                 listing.problems.append(
                     f"{rel}: not an image or caption ({suffix or 'no extension'}); left in the inbox"
@@ -202,18 +227,114 @@ def _read_manifests(
     return rows, read
 
 
+def _resource_folder(rel: str) -> str | None:
+    """The saved page's `_files` folder `rel` lies in (the outermost), or None."""
+    parts = PurePosixPath(rel).parts[:-1]
+    for depth, part in enumerate(parts):
+        if part.endswith(RESOURCE_FOLDER_SUFFIX) and len(part) > len(RESOURCE_FOLDER_SUFFIX):
+            return "/".join(parts[: depth + 1])
+    return None
+
+
+def _read_pages(
+    inbox: Path, listing: _InboxListing, settings: PageSettings, extensions: list[str], problems: list[str]
+) -> dict[str, PageCaption]:
+    """What each saved page says of each picture it shows, by the picture's inbox path.
+
+    The pictures a page shows from its `_files` folder join `listing.images`; the other
+    files of every `_files` folder are reported, one line a folder, and left where they are.
+    """
+    captions: dict[str, PageCaption] = {}
+    for page_file in sorted(listing.pages):
+        page = read_saved_page(inbox, page_file, max_bytes=settings.max_bytes, max_pictures=settings.max_pictures)
+        problems.extend(page.problems)
+        shown = 0
+        for picture in page.pictures:
+            if PurePosixPath(picture.image).suffix.lower() not in extensions:
+                continue
+            if picture.image in captions:
+                problems.append(
+                    f"{page_file}: '{one_line(picture.image)}' is shown on {captions[picture.image].file} too; "
+                    "that page's caption is used"
+                )
+                continue
+            captions[picture.image] = PageCaption(
+                file=page_file,
+                sha256=page.sha256,
+                title=page.title,
+                url=page.url,
+                published=page.date,
+                caption=picture.caption,
+                caption_from=picture.caption_from,
+                quote=picture.quote,
+                commentary=picture.commentary,
+            )
+            shown += 1
+        if page.linked:
+            problems.append(
+                f"{page_file}: {_count(len(page.linked), 'picture')} the page only links to, not saved with it, "
+                f"not fetched: {_some(page.linked)}"
+            )
+        if page.missing:
+            problems.append(
+                f"{page_file}: {_count(len(page.missing), 'picture')} it shows not in the inbox "
+                f"(not saved with the page, or archived already): {_some(page.missing)}"
+            )
+        if page.icons:
+            problems.append(
+                f"{page_file}: {_count(page.icons, 'picture')} shown as icons (under {ICON_PX} px) not taken as photos"
+            )
+        if not shown and page.sha256:
+            problems.append(f"{page_file}: the page shows no picture in the inbox; left in the inbox")
+    for folder, files in sorted(listing.resources.items()):
+        taken = [rel for rel in files if rel in captions]
+        listing.images.update(taken)
+        rest = len(files) - len(taken)
+        if not rest:
+            continue
+        stem = folder.removesuffix(RESOURCE_FOLDER_SUFFIX)
+        if any(stem + suffix in listing.pages for suffix in PAGE_SUFFIXES):
+            problems.append(
+                f"{folder}/: {_count(rest, 'file')} saved with the page that it does not show as photos "
+                "(styles, scripts, icons); not ingested, left in the inbox"
+            )
+        else:
+            problems.append(
+                f"{folder}/: {_count(rest, 'file')} of a saved page that is not in the inbox; not ingested, left "
+                "in the inbox (move a picture out of the folder to ingest it on its own)"
+            )
+    return captions
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
+def _some(names: list[str], shown: int = 3) -> str:
+    listed = ", ".join(one_line(name) for name in names[:shown])
+    return listed + (f" and {len(names) - shown:,} more" if len(names) > shown else "")
+
+
 def _drop(
-    inbox: Path, image: str, sidecar: str | None, row: Caption | None, settings: DiscoverSettings, problems: list[str]
+    inbox: Path,
+    image: str,
+    sidecar: str | None,
+    row: Caption | None,
+    page: PageCaption | None,
+    settings: DiscoverSettings,
+    problems: list[str],
 ) -> Drop:
     """The image with its caption: the sidecar (carrying the row's place, date and credit),
-    else the manifest row. An unreadable sidecar is a problem line and stays in the inbox."""
-    drop = Drop(image, caption=row)
+    else the manifest row, else the saved page's; each carries the page's facts. An
+    unreadable sidecar is a problem line and stays in the inbox."""
+    drop = Drop(image, caption=_with_page(row, page))
     try:
         status = (inbox / image).stat()
         drop.size, drop.mtime_ns = status.st_size, status.st_mtime_ns
     except OSError:
         pass  # gone already: fixity reports it
     if sidecar is None:
+        _note_page_caption(drop, page)
         return drop
     try:
         data = _read_capped(inbox / sidecar, settings.max_caption_bytes)
@@ -226,15 +347,35 @@ def _drop(
         file=sidecar,
         encoding=encoding,
         sha256=sha256_of_bytes(data),
-        is_sidecar=True,
+        kind="sidecar",
         place=row.place if row else None,
         date=row.date if row else None,
         credit=row.credit if row else None,
         manifest_row=row,
+        page=page,
     )
     if row is not None and row.text and row.text != text:
         drop.notes.append(f"{row.file} also gives a caption for this file; the sidecar {sidecar} is used")
+    _note_page_caption(drop, page)
     return drop
+
+
+def _with_page(row: Caption | None, page: PageCaption | None) -> Caption | None:
+    """The manifest row carrying the page's facts; else the page's own caption (possibly empty)."""
+    if page is None:
+        return row
+    if row is not None:
+        return replace(row, page=page)
+    return Caption(
+        text=page.caption or "", file=page.file, encoding="utf-8", sha256=page.sha256, kind="page", page=page
+    )
+
+
+def _note_page_caption(drop: Drop, page: PageCaption | None) -> None:
+    caption = drop.caption
+    if page is None or caption is None or caption.kind == "page" or not page.caption or page.caption == caption.text:
+        return
+    drop.notes.append(f"{page.file} also gives a caption for this file; the {caption.kind} {caption.file} is used")
 
 
 def new_record(drop: Drop, ctx: RunContext) -> Record:
@@ -248,7 +389,8 @@ def new_record(drop: Drop, ctx: RunContext) -> Record:
             caption_file=caption.file if caption else None,
             ingested_at=ctx.timestamp(),
             caption_sha256=caption.sha256 if caption else None,
-            caption_from=("sidecar" if caption.is_sidecar else "manifest") if caption and caption.text else None,
+            caption_from=caption.kind if caption and caption.text else None,
+            page=_page_source(caption.page) if caption and caption.page else None,
         ),
         file=FileInfo(sha256="", bytes=0),
         caption=caption.text or None if caption else None,
@@ -270,6 +412,21 @@ def new_record(drop: Drop, ctx: RunContext) -> Record:
     for note in drop.notes:
         record.add_event(EventType.CAPTION, ctx.timestamp(), ctx.agent(), Outcome.WARNING, note)
     return record
+
+
+def _page_source(page: PageCaption) -> PageSource:
+    """The record's `source.page`; `path` is set on filing, the credits by `provenance`."""
+    return PageSource(
+        file=page.file,
+        sha256=page.sha256,
+        title=page.title,
+        url=page.url,
+        published=page.published,
+        caption=page.caption,
+        caption_from=page.caption_from,
+        quote=page.quote,
+        commentary=page.commentary,
+    )
 
 
 def _read_manifest(inbox: Path, manifest: str, max_bytes: int) -> tuple[dict[str, Caption], Manifest | None, list[str]]:
@@ -322,7 +479,7 @@ def parse_manifest(data: bytes, manifest: str, max_bytes: int) -> tuple[dict[str
             file=manifest,
             encoding=encoding,
             sha256=manifest_sha256,
-            is_sidecar=False,
+            kind="manifest",
             place=row.get("place") or None,
             date=row.get("date") or None,
             credit=row.get("credit") or None,

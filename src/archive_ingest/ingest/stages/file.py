@@ -63,26 +63,34 @@ def file_caption(caption: Caption, ctx: RunContext) -> str:
     Raises:
         FilingError: the copy failed or does not verify.
     """
-    relative = caption_path(caption.sha256, caption.is_sidecar)
+    relative = caption_path(caption.sha256, caption.kind)
     copy_verified(ctx.inbox / caption.file, ctx.archive / relative, caption.sha256)
     return relative
 
 
-def manifest_row_note(caption: Caption, ctx: RunContext) -> str | None:
-    """File the manifest whose row a sidecar caption's place, date and credit came from;
-    returns a line saying so for the record's events (None: no such row).
+def companion_note(caption: Caption, ctx: RunContext) -> str | None:
+    """File the other files a caption rests on: the manifest whose row gave a sidecar's
+    place, date and credit, and the saved page showing the image when another file gave
+    the caption; returns a line saying so for the record's events (None: there are none).
 
-    The record must name the filed manifest: it is part of what the record rests on, and
+    The record must name each filed file: it is part of what the record rests on, and
     `verify` finds a filed caption file through the record that names it.
 
     Raises:
         FilingError: the copy failed or does not verify.
     """
+    notes = []
     row = caption.manifest_row
-    if row is None:
-        return None
-    path = file_caption(row, ctx)
-    return f"{row.file} also has a row for this file; its place, date and credit cells are used (filed as {path})"
+    if row is not None:
+        path = file_caption(row, ctx)
+        notes.append(
+            f"{row.file} also has a row for this file; its place, date and credit cells are used (filed as {path})"
+        )
+    if caption.page is not None and caption.kind != "page":
+        page = caption.page
+        path = file_caption(Caption("", page.file, "utf-8", page.sha256, "page"), ctx)
+        notes.append(f"{page.file}, a saved web page, shows this file (filed as {path})")
+    return "; ".join(notes) or None
 
 
 def copy_verified(source: Path, target: Path, sha256: str) -> bool:
@@ -178,7 +186,9 @@ def run(record: Record, ctx: RunContext) -> Record:
     caption = ctx.captions.get(record.source.filename)
     if caption is not None:
         record.source.caption_path = file_caption(caption, ctx)
-        note = manifest_row_note(caption, ctx)
+        if record.source.page is not None and caption.page is not None:
+            record.source.page.path = caption_path(caption.page.sha256, "page")
+        note = companion_note(caption, ctx)
         if note is not None:
             record.add_event(EventType.CAPTION, ctx.timestamp(), ctx.agent(), Outcome.SUCCESS, note)
     derivatives = record.derivatives

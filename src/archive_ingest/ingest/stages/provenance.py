@@ -6,6 +6,11 @@ the credit for that file. The credit and copyright notice written in the file it
 (XMP/IPTC, `record.embedded`, read by the exif stage) are kept beside them in
 `embedded_credit` and `embedded_rights`, never over them: `flags.py` raises
 `credit_conflict` when they name another owner.
+
+A saved web page's caption (`source.page`) is split into the words it quotes, credited to
+the photo's owner (`pages.quote_credit`, else the record's credit), and the commentary
+around them, credited to the page's author (`pages.commentary_credit`, else
+`provenance.commentary`).
 """
 
 from __future__ import annotations
@@ -26,4 +31,8 @@ def run(record: Record, ctx: RunContext) -> Record:
         embedded_credit=record.embedded.credit,
         embedded_rights=record.embedded.rights,
     )
+    if (page := record.source.page) is not None:
+        pages = ctx.settings.pages
+        page.quote_by = (pages.quote_credit or credit) if page.quote else None
+        page.commentary_by = (pages.commentary_credit or defaults.commentary) if page.commentary else None
     return record
