@@ -10,12 +10,12 @@ guidance says when both are present.
 
 The exif stage calls `apply` once EXIF is read. What the file says goes to
 `record.embedded` as written (`EmbeddedInfo`, each field's property in `sources`). The
-caption that wins is decided here (the sidecar and the manifest row were paired by
-discovery):
+caption that wins is decided here (the sidecar, the manifest row and the saved page's
+caption were paired by discovery):
 
-- no sidecar and no manifest row: the embedded caption is the record's `caption`
-  (`source.caption_from` `xmp` or `iptc`);
-- a sidecar or manifest row too: it stays the `caption`; when the file's own caption
+- none of them: the embedded caption is the record's `caption` (`source.caption_from`
+  `xmp` or `iptc`);
+- one of them too: it stays the `caption`; when the file's own caption
   differs, both are kept (`embedded.caption`) and a `caption` event with outcome `warning`
   says so. No flag: a file's English caption beside a Russian sidecar is normal.
 
