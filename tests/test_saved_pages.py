@@ -200,11 +200,26 @@ def test_a_hostile_page_is_one_line_each_and_the_rest_of_the_drop_goes_on(tmp_pa
     assert json.loads((home.archive / "catalog.json").read_text(encoding="utf-8"))  # a whole catalog
 
 
-def test_the_page_goes_out_with_the_record_in_csv_and_dublin_core(tmp_path: Path) -> None:
+def test_the_page_goes_out_with_the_record_in_csv_dublin_core_and_the_site(tmp_path: Path) -> None:
     home = new_home(tmp_path / "home", NO_OCR)
     saved_page(home.inbox)
+    make_scan(home.inbox / "hostile_files" / "x.jpg", ["X"], font_px=40)
+    (home.inbox / "hostile.html").write_text(
+        '<!-- saved from url=(0019)javascript:alert(1) --><title>Bad "page"</title><img src="hostile_files/x.jpg">',
+        encoding="utf-8",
+    )
     assert home.invoke("run").exit_code == 0
     rows = home.invoke("export", "--format", "csv").stdout
     assert rows.count("https://koryogroup.example/blog/soviet-memorials") == 3  # the web_page column
     dc = home.invoke("export", "--format", "dc").stdout
     assert dc.count("<dc:source>Soviet memorials in the DPRK, https://koryogroup.example/blog/soviet-memorials</") == 3
+
+    assert home.invoke("site", str(tmp_path / "site"), "--config", str(home.config)).exit_code == 0
+    records = {r["source"]["filename"]: r["id"] for r in home.catalog_records()}
+    one = (tmp_path / "site" / "records" / f"{records['post_files/one.jpg']}.html").read_text(encoding="utf-8")
+    assert (
+        'Published on: <a href="https://koryogroup.example/blog/soviet-memorials" rel="nofollow noopener noreferrer">'
+        "Soviet memorials in the DPRK</a>." in one
+    )
+    bad = (tmp_path / "site" / "records" / f"{records['hostile_files/x.jpg']}.html").read_text(encoding="utf-8")
+    assert "Published on: Bad &#34;page&#34;." in bad and "javascript:" not in bad

@@ -27,6 +27,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from ..record import Event, EventType, Person, Place, Record
 from .images import Pictures
@@ -109,6 +110,8 @@ class RecordView:
     rights: str
     source: str
     commentary: str
+    web_page: tuple[str, str] | None = None
+    """(title, address) of the saved web page that showed the photo; the address only if http(s)."""
     persons: list[PersonView] = field(default_factory=list)
     place: dict[str, Any] | None = None
     gps: tuple[float, float] | None = None
@@ -119,6 +122,16 @@ class RecordView:
     links: list[tuple[str, str, bool]] = field(default_factory=list)
     file: dict[str, str] = field(default_factory=dict)
     exif: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _web_page(record: Record) -> tuple[str, str] | None:
+    """The page's title and address, for a link: an address that is not http(s) (a saved
+    page is outside input: `javascript:` and the like) is not linked."""
+    page = record.source.page
+    if page is None or not (page.title or page.url):
+        return None
+    url = page.url if page.url and urlsplit(page.url).scheme in ("http", "https") else ""
+    return (page.title or page.url or "", url)
 
 
 def record_view(record: Record, pictures: Pictures, default_provenance: Any, known_ids: set[str]) -> RecordView:
@@ -147,6 +160,7 @@ def record_view(record: Record, pictures: Pictures, default_provenance: Any, kno
         rights=provenance.rights,
         source=provenance.source,
         commentary=provenance.commentary or "",
+        web_page=_web_page(record),
         persons=persons,
         place=_place_fields(place) if place else None,
         gps=(record.exif.gps["lat"], record.exif.gps["lon"]) if record.exif.gps else None,
