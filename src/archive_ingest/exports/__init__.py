@@ -8,7 +8,10 @@
 - `dc` (`dublin_core.py`): one `oai_dc:dc` element per record, valid against the OAI-PMH
   `oai_dc` XML Schema, for harvesters and library catalogues;
 - `bagit` (`bag.py`): a BagIt bag holding the originals bit for bit with their records,
-  for handing the photos themselves to another archive.
+  for handing the photos themselves to another archive;
+- `iiif` (`iiif/`): a static IIIF publication (a Presentation 3 Collection, a Manifest per
+  record, each picture as level-0 Image API 3 tiles) for archive viewers and portals,
+  written into a folder and brought up to date by the next export.
 
 An export only reads the archive: originals are copied out, never touched. A selection
 comes from the search language (`select_records`), so anything `search` finds can be
@@ -16,9 +19,10 @@ exported, in the order `search` lists it; with no query, every record in catalog
 
 What may be published (`published_only`, also used by `archive-ingest site`): not a
 quarantined record (an unreadable or unsafe file, no photo to show) and not one a reviewer
-rejected. `csv` and `dc` are for handing out and publish only those unless `--all`;
-`json` and `bagit` are the backup and hand-over formats and keep every record the query
-selects, with its events (who reviewed, their notes).
+rejected. `csv` and `dc` are for handing out and publish only those unless `--all`
+(`iiif` publishes only those, always); `json` and `bagit` are the backup and hand-over
+formats and keep every record the query selects, with its events (who reviewed, their
+notes).
 """
 
 from __future__ import annotations
