@@ -2,6 +2,7 @@
 
 Usage: .venv/bin/python benchmarks/ingest.py [--files N (200)] [--workers W (cores)] [--scans DIR]
        [--samples ../shared/samples] [--samples-limit N] [--no-quality] [--memory] [--keep]
+       [--executor dask]
 
 Scans. N synthetic headstone photos are drawn deterministically (per-file generators seeded
 from SEED and the file number) with samples/make_samples.py's textures (mottled stone,
@@ -55,8 +56,21 @@ RUSAGE_CHILDREN at exit), and the ratio 1000/100 (target <= 1.5x). To keep it to
 minutes these runs leave out OCR: `stages: [fixity, identify, similar, exif, extract,
 provenance, flags, access, file]`.
 
+--executor dask (issue 17) measures only this, on the same N scans: `archive-ingest run
+--workers W` (the local executor), then `run --executor dask` on a Dask cluster started
+here on 127.0.0.1 (`dask scheduler`, and `dask worker --nthreads 1 --no-nanny` processes)
+with one worker and with two, each run in a fresh home (the repo's pipeline.yaml, default
+engine). The workers are started, and have connected, before the timed run; loading the
+OCR engine on them (the run's worker check) is timed, as the local workers' start is.
+Printed: wall, files/min, the ratio to the local executor's files/min, CPU seconds of
+every process (main, scheduler, workers: psutil, which distributed depends on) and their
+utilisation of the machine's cores, and from the report the bytes shipped per file (the
+file's bytes to a worker, the prepared record back). Target: two single-threaded Dask
+workers within 10% of the local executor's files/min (on 2 cores the point is overhead).
+
 Timing is printed, never asserted: exit 0 whatever the figures; 1 if a run or export
-fails (its stderr is printed); 2 if the console script or tesseract is missing.
+fails (its stderr is printed); 2 if the console script or tesseract is missing (or,
+with --executor dask, the dask extra).
 """
 
 from __future__ import annotations
@@ -108,6 +122,8 @@ TARGET_CPU = 0.90
 TARGET_OUTSIDE_OCR = 0.10
 TARGET_RERUN = 1.0
 TARGET_MEMORY = 1.5
+TARGET_DASK = 0.90  # Dask with two single-threaded workers: files/min at least this share of the local executor's
+DASK = Path(sys.executable).with_name("dask")
 
 # -- what the stones say ------------------------------------------------------------------------
 
@@ -521,6 +537,150 @@ def measure_memory(count: int, scans: list[Path], workers: int, root: Path) -> M
     return MemoryRun(count, wall, usage["main_kb"] / 1024, usage["children_kb"] / 1024, summary)
 
 
+# -- the Dask executor (issue 17) ---------------------------------------------------------------
+
+
+#: Dask's own housekeeping made rarer (event-loop tick, memory and system monitors, the task
+#: profiler): an idle worker here costs 3.4% of a core with Dask's defaults, 0.3% with these.
+QUIET_DASK = {
+    "DASK_DISTRIBUTED__ADMIN__TICK__INTERVAL": "1s",
+    "DASK_DISTRIBUTED__ADMIN__SYSTEM_MONITOR__INTERVAL": "5s",
+    "DASK_DISTRIBUTED__WORKER__MEMORY__MONITOR_INTERVAL": "1s",
+    "DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED": "False",
+}
+
+
+class DaskCluster:
+    """A scheduler and single-threaded workers on 127.0.0.1, each a process of its own."""
+
+    def __init__(self, folder: Path, env: dict[str, str]) -> None:
+        self.folder, self.env = folder, env
+        folder.mkdir(parents=True)
+        info = folder / "scheduler.json"
+        command = [DASK, "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard", "--scheduler-file", info]
+        self.processes = [self._spawn(command, "scheduler")]
+        deadline = time.monotonic() + 60
+        while not info.is_file() or not info.read_text(encoding="utf-8").strip():
+            if time.monotonic() > deadline or self.processes[0].poll() is not None:
+                raise RunFailed(f"dask scheduler did not start:\n{(folder / 'scheduler.log').read_text()}")
+            time.sleep(0.05)
+        self.address = json.loads(info.read_text(encoding="utf-8"))["address"]
+
+    def add_worker(self) -> None:
+        name = f"worker{len(self.processes)}"
+        command = [DASK, "worker", self.address, "--host", "127.0.0.1", "--nthreads", "1", "--no-nanny",
+                   "--no-dashboard", "--name", name, "--local-directory", self.folder / name]  # fmt: skip
+        self.processes.append(self._spawn(command, name))
+        from distributed import Client
+
+        with Client(self.address, set_as_default=False, timeout=30) as client:
+            client.wait_for_workers(len(self.processes) - 1, timeout=60)
+
+    def cpu_seconds(self) -> float:
+        import psutil
+
+        total = 0.0
+        for process in self.processes:
+            times = psutil.Process(process.pid).cpu_times()
+            total += times.user + times.system + times.children_user + times.children_system
+        return total
+
+    def stop(self) -> None:
+        for process in self.processes:
+            process.kill()
+            process.wait()
+
+    def _spawn(self, command: list[Any], name: str) -> subprocess.Popen[bytes]:
+        with (self.folder / f"{name}.log").open("wb") as log:
+            env = pipeline_env() | self.env
+            return subprocess.Popen(list(map(str, command)), env=env, stdout=log, stderr=subprocess.STDOUT)
+
+
+@dataclass
+class Executor:
+    label: str
+    workers: int
+    """Dask workers (0: the local executor)."""
+    env: dict[str, str] = field(default_factory=dict)
+    runs: list[Probed] = field(default_factory=list)
+    cpus: list[float] = field(default_factory=list)
+    """CPU seconds of every process of each run: main, and the scheduler and workers."""
+    main_cpus: list[float] = field(default_factory=list)
+
+    def median(self, values: list[float]) -> float:
+        return sorted(values)[len(values) // 2]
+
+
+EXECUTORS = (
+    ("dask, 1 worker x 1 thread", 1, {}),
+    ("dask, 2 workers x 1 thread", 2, {}),
+    ("dask, 2 workers, quiet housekeeping", 2, QUIET_DASK),
+)
+
+
+def measure_executors(scans: list[Path], workers: int, root: Path, repeat: int) -> list[Executor]:
+    """The local executor and the Dask clusters of `EXECUTORS`, taking turns `repeat` times on the same scans."""
+    config = pipeline_config()
+    executors = [Executor(f"local, --workers {workers}", 0), *(Executor(*spec) for spec in EXECUTORS)]
+    for round_ in range(1, repeat + 1):
+        for number, executor in enumerate(executors):
+            note(f"round {round_}/{repeat}: {executor.label} on {len(scans)} scans ...")
+            home = make_home(root, f"home-{round_}-{number}", config, scans)
+            if not executor.workers:
+                local = run_pipeline(home, workers)
+                executor.runs.append(local)
+                executor.cpus.append(local.cpu)
+                continue
+            # A new cluster each time: its workers load the OCR models in the run, as local ones do.
+            cluster = DaskCluster(root / f"dask-{round_}-{number}", executor.env)
+            try:
+                for _ in range(executor.workers):
+                    cluster.add_worker()
+                before = cluster.cpu_seconds()
+                report = home / "report.json"
+                command = [SCRIPT, "run", "--executor", "dask", "--scheduler", cluster.address, "--report", report]
+                result = probe(command, home)
+                result.report = json.loads(report.read_text(encoding="utf-8"))
+                if result.report.get("failed"):
+                    failed = "\n".join(result.report["failed"])
+                    raise RunFailed(f"archive-ingest run in {home}: files failed:\n{failed}")
+                executor.runs.append(result)
+                executor.cpus.append(result.cpu + cluster.cpu_seconds() - before)
+                executor.main_cpus.append(result.cpu)
+            finally:
+                cluster.stop()
+    return executors
+
+
+def print_executors(n: int, executors: list[Executor], cores: int) -> None:
+    repeat = len(executors[0].runs)
+    print(f"EXECUTORS ({n} scans; whole processes, wall clock; medians of {repeat}; Dask on 127.0.0.1)")
+    local = executors[0].median([r.wall for r in executors[0].runs])
+    rows = []
+    for e in executors:
+        wall, cpu = e.median([r.wall for r in e.runs]), e.median(e.cpus)
+        shipped = e.runs[0].report.get("shipped_bytes") or {}
+        files = shipped.get("files") or 0
+        to_kb, from_kb = (shipped.get(key, 0) / max(files, 1) / 1e3 for key in ("to_workers", "from_workers"))
+        main = f"{1000 * e.median(e.main_cpus) / n:.0f}" if e.main_cpus else "-"
+        rows.append([e.label, f"{wall:.1f}", " ".join(f"{r.wall:.1f}" for r in e.runs), per_minute(n, wall),
+                     f"{local / wall:.2f}", f"{cpu:.0f}", pct(cpu, wall * cores), main,
+                     f"{to_kb:,.0f} / {from_kb:,.0f}" if files else "-"])  # fmt: skip
+    headers = ["", "wall s", "each run s", "files/min", "x local", "CPU s (all)", "CPU use", "main CPU ms/file",
+               "kB/file to / from workers"]  # fmt: skip
+    gt.print_table(headers, rows)
+    for e in executors[2:]:
+        share = local / e.median([r.wall for r in e.runs])
+        met = verdict(share >= TARGET_DASK)
+        print(f"  target: {e.label} >= {TARGET_DASK:.0%} of the local files/min: {share:.0%} {met}")
+    print("  (CPU s (all): user+sys of the main process and, for Dask, of the scheduler and workers during the run;")
+    print(f"  CPU use: of the {cores} cores; main CPU: the main process alone (reading, hashing, sending, the")
+    print("  ordered stages, filing, commits); kB per file: the report's shipped_bytes, the file's bytes to a worker")
+    print("  and the prepared record back, pickled: access copy, thumbnail and OCR words included; quiet")
+    print(f"  housekeeping: {' '.join(f'{k}={v}' for k, v in QUIET_DASK.items())})")
+    print()
+
+
 def top_stages(report: dict[str, Any], count: int = 2) -> str:
     stages = report.get("stage_seconds") or {}
     total = sum(stages.values())
@@ -740,6 +900,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--memory", action="store_true", help="also peak RSS for 100 vs 1000 small scans (no OCR)")
     parser.add_argument("--memory-sizes", default=",".join(map(str, MEMORY_SIZES)), help=argparse.SUPPRESS)
     parser.add_argument("--keep", action="store_true", help="keep the temporary archive homes")
+    parser.add_argument(
+        "--executor", choices=["dask"], default=None, help="only compare the local executor with a Dask cluster"
+    )
+    parser.add_argument("--repeat", type=int, default=3, help="--executor dask: rounds of runs [default: 3]")
     parser.add_argument("--floor-child", type=Path, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--languages", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -754,9 +918,27 @@ def main(argv: list[str] | None = None) -> int:
         print(f"ingest.py: {missing} not found (install the project into .venv first)", file=sys.stderr)
         return 2
 
+    no_dask = not DASK.exists() or subprocess.run([sys.executable, "-c", "import distributed"]).returncode != 0
+    if args.executor == "dask" and no_dask:
+        print("ingest.py: --executor dask needs the dask extra: pip install -e '.[dask]'", file=sys.stderr)
+        return 2
+
     scans_dir = (args.scans or default_scans(args.files)).resolve()
     print_header(args, cores, scans_dir)
     scans = ensure_scans(scans_dir, args.files, "scan", small=False, workers=args.workers)
+    if args.executor == "dask":
+        root = Path(tempfile.mkdtemp(prefix="ingest-bench-"))
+        try:
+            print_executors(len(scans), measure_executors(scans, args.workers, root, args.repeat), cores)
+        except RunFailed as exc:
+            print(f"ingest.py: {exc}", file=sys.stderr)
+            return 1
+        finally:
+            if args.keep:
+                note(f"archive homes kept in {root}")
+            else:
+                shutil.rmtree(root, ignore_errors=True)
+        return 0
     engines = ["pytesseract"]
     skipped = None
     if tesserocr_available():

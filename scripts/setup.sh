@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install what archive-ingest needs on Debian/Ubuntu, then the package into ./.venv.
 #   scripts/setup.sh          runtime: tesseract + language data, Python package
-#   scripts/setup.sh --test   the same plus the test extras (pytest, ruff, mypy)
+#   scripts/setup.sh --test   the same plus the test extras (pytest, ruff, mypy) and the dask
+#                             extra (tests/test_dask.py runs a real Dask cluster on 127.0.0.1)
 # Safe to run again: apt is skipped when every package is already installed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,6 +35,6 @@ if sys.version_info < (3, 11):
 PY
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 extras=""
-[ "${1:-}" = "--test" ] && extras="[test]"
+[ "${1:-}" = "--test" ] && extras="[test,dask]"
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".${extras}"
 echo "setup: ready ($(.venv/bin/archive-ingest --version), $(tesseract --version 2>&1 | head -1))" >&2

@@ -59,7 +59,7 @@ def write_config(tmp_path: Path, text: str) -> Path:
         (
             "colour: blue\n",
             "pipeline.yaml: colour: unknown key (known keys: paths, stages, discover, pages, identify, similar, ocr, "
-            "flags, provenance, access, catalog, places, watch)",
+            "flags, provenance, access, catalog, places, watch, executor)",
         ),
         ("watch:\n  settle_seconds: 0\n", "pipeline.yaml: watch.settle_seconds: expected float > 0.0"),
         ("watch:\n  poll: maybe\n", "pipeline.yaml: watch.poll: expected bool, got str"),

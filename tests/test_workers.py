@@ -1,4 +1,4 @@
-"""`run --workers N`: the same records as one process, and work never done twice."""
+"""`run --workers N` and `run --executor dask`: the same records as one process, and work never done twice."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import io
 import json
 import re
 import shutil
-from dataclasses import replace
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from archive_ingest.ingest.stages import discover, ocr
 from archive_ingest.ingest.stages.registry import STAGES
 from archive_ingest.record import Record
 from conftest import ArchiveHome, draw_batch, new_home
+from dask_cluster import LocalCluster
 from scanmaker import ExifSpec, make_scan
 
 
@@ -41,29 +43,51 @@ def archived_files(home: ArchiveHome) -> list[str]:
     )
 
 
-def test_two_workers_give_the_same_records_as_one(tmp_path: Path) -> None:
-    homes = {}
-    for count in ("1", "2"):
-        home = new_home(tmp_path / f"workers{count}")
-        draw_batch(home.inbox)
-        result = home.invoke("run", "--workers", count, "--report", str(tmp_path / f"report{count}.json"))
-        assert result.exit_code == 0, result.output
-        homes[count] = (home, result.output)
+@dataclass
+class BatchRun:
+    home: ArchiveHome
+    output: str
+    report: dict[str, Any]
 
-    one, two = homes["1"][0], homes["2"][0]
-    records_one = {r["id"]: without_times(r) for r in one.catalog_records()}
-    records_two = {r["id"]: without_times(r) for r in two.catalog_records()}
-    assert len(records_one) == 9  # 5 readable scans, 4 quarantined; the duplicate joins its original
-    assert records_two == records_one
+    def records(self) -> dict[str, Any]:
+        return {r["id"]: without_times(r) for r in self.home.catalog_records()}
+
+
+def run_batch(root: Path, *options: str) -> BatchRun:
+    """`draw_batch` dropped into a new home, then `archive-ingest run OPTIONS --report ...`."""
+    home = new_home(root)
+    draw_batch(home.inbox)
+    result = home.invoke("run", *options, "--report", str(root / "report.json"))
+    assert result.exit_code == 0, result.output
+    return BatchRun(home, result.output, json.loads((root / "report.json").read_text(encoding="utf-8")))
+
+
+@pytest.fixture(scope="module")
+def one_process(tmp_path_factory: pytest.TempPathFactory) -> BatchRun:
+    """The batch read in this process: what every other executor must match."""
+    return run_batch(tmp_path_factory.mktemp("workers1") / "home", "--workers", "1")
+
+
+def assert_same_as_one_process(run: BatchRun, one: BatchRun) -> None:
+    records = run.records()
+    assert len(records) == 9  # 5 readable scans, 4 quarantined; the duplicate joins its original
+    assert records == one.records()
     # The same files filed (originals, quarantine, captions, derivatives, sidecars), the same left.
-    assert archived_files(two) == archived_files(one)
-    assert two.inbox_files() == one.inbox_files() == ["lonely.txt"]
-    summary_line = [line for line in homes["1"][1].splitlines() if line.startswith("ingested")]
-    assert summary_line and summary_line[0] in homes["2"][1].splitlines()
+    assert archived_files(run.home) == archived_files(one.home)
+    assert run.home.inbox_files() == one.home.inbox_files() == ["lonely.txt"]
+    summary_line = [line for line in one.output.splitlines() if line.startswith("ingested")]
+    assert summary_line and summary_line[0] in run.output.splitlines()
+    assert set(run.report["stage_seconds"]) == set(one.report["stage_seconds"])
+
+
+def test_two_workers_give_the_same_records_as_one(one_process: BatchRun, tmp_path: Path) -> None:
+    two = run_batch(tmp_path / "workers2", "--workers", "2")
+    assert_same_as_one_process(two, one_process)
+    records_two = two.records()
 
     # --report: what was done, where the time went (per stage, per kind of OCR pass).
-    report = json.loads((tmp_path / "report2.json").read_text(encoding="utf-8"))
-    assert report["workers"] == 2
+    report = two.report
+    assert report["workers"] == 2 and report["executor"] == "local" and report["shipped_bytes"] == {}
     assert sorted(report["ingested"]) == sorted(r["id"] for r in records_two.values() if r["kind"] != "quarantined")
     assert set(report["stage_seconds"]) == {
         "fixity",
@@ -78,6 +102,31 @@ def test_two_workers_give_the_same_records_as_one(tmp_path: Path) -> None:
         "file",
     }
     assert {"detect lines", "recognise lines", "lines psm 7"} <= set(report["ocr_pass_seconds"])
+
+
+@pytest.fixture(scope="module")
+def dask_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCluster]:
+    """A scheduler and two single-threaded workers, each its own process, on 127.0.0.1."""
+    cluster = LocalCluster(tmp_path_factory.mktemp("dask")).start(workers=2)
+    yield cluster
+    cluster.stop()
+
+
+def test_a_dask_cluster_gives_the_same_records_as_one_process(
+    one_process: BatchRun, dask_cluster: LocalCluster, tmp_path: Path
+) -> None:
+    run = run_batch(tmp_path / "dask", "--executor", "dask", "--scheduler", dask_cluster.address)
+    assert_same_as_one_process(run, one_process)
+
+    report = run.report
+    assert report["executor"] == "dask" and report["workers"] == 2
+    # Every image went to the cluster once, as its bytes (the duplicate too: it was in
+    # flight with its original); the records came back (access copies and words included).
+    images = [p for p in draw_batch(tmp_path / "again").values() if p.suffix.lower() != ".txt"]
+    shipped = report["shipped_bytes"]
+    assert shipped["files"] == len(images) == 10
+    assert shipped["to_workers"] == sum(p.stat().st_size for p in images)
+    assert shipped["from_workers"] > 0
 
 
 def test_files_dropped_again_are_recognised_without_being_read_again(tmp_path: Path) -> None:

@@ -219,6 +219,22 @@ class WatchSettings(_Section, frozen=True):
     (network shares, which send none); chosen anyway when the events cannot be had."""
 
 
+class ExecutorSettings(_Section, frozen=True):
+    """Where the per-file stages run (`ingest/workers.py`, `ingest/dask_executor.py`)."""
+
+    kind: Literal["local", "dask"] = "local"
+    """local: worker processes on this machine (`run --workers`); dask: the workers of a
+    Dask cluster (`run --executor dask`, needs `pip install 'archive-ingest[dask]'`)."""
+    scheduler: str | None = None
+    """The Dask scheduler's address, `tcp://HOST:8786`; needed with kind dask."""
+    connect_timeout_seconds: Annotated[float, Meta(gt=0, le=600)] = 10.0
+    """How long to try to reach the scheduler (and wait for a worker) before giving up."""
+
+    def __post_init__(self) -> None:
+        if self.kind == "dask" and not self.scheduler:
+            raise _BadKey("scheduler", "needed with kind dask: the scheduler's address, e.g. tcp://HOST:8786")
+
+
 class PlaceSettings(_Section, frozen=True):
     gazetteer: Path | None = None
     gps_max_km: Annotated[float, Meta(gt=0)] = 5.0
@@ -255,6 +271,7 @@ class Settings(_Section, frozen=True):
     catalog: CatalogSettings = field(default_factory=CatalogSettings)
     places: PlaceSettings = field(default_factory=PlaceSettings)
     watch: WatchSettings = field(default_factory=WatchSettings)
+    executor: ExecutorSettings = field(default_factory=ExecutorSettings)
 
     def __post_init__(self) -> None:
         _known_stages(self.stages)

@@ -45,6 +45,19 @@ def _stderr_console() -> Console:
     help="Processes reading files in parallel (OCR, one tesseract thread each). [default: the number of cores]",
 )
 @click.option(
+    "--executor",
+    type=click.Choice(["local", "dask"]),
+    default=None,
+    help="Where files are read: local worker processes, or the workers of a Dask cluster (with --scheduler). "
+    "[default: executor.kind in pipeline.yaml, local]",
+)
+@click.option(
+    "--scheduler",
+    metavar="ADDR",
+    default=None,
+    help="The Dask scheduler for --executor dask, e.g. tcp://HOST:8786. [default: executor.scheduler]",
+)
+@click.option(
     "--report",
     type=click.Path(dir_okay=False, path_type=Path),
     help="Also write the summary as JSON to this file: counts, ids, seconds per stage and per OCR pass.",
@@ -56,7 +69,14 @@ def _stderr_console() -> Console:
     "a line per batch, until Ctrl-C or SIGTERM.",
 )
 @archive_options(inbox=True)
-def run(workers: int | None, report: Path | None, watch: bool, settings: Settings) -> None:
+def run(
+    workers: int | None,
+    executor: str | None,
+    scheduler: str | None,
+    report: Path | None,
+    watch: bool,
+    settings: Settings,
+) -> None:
     """Ingest everything in the inbox into the archive and the catalog.
 
     Each image is hashed, checked, read (EXIF, OCR), described, filed bit for bit under
@@ -77,6 +97,12 @@ def run(workers: int | None, report: Path | None, watch: bool, settings: Setting
     line per batch. Ctrl-C or SIGTERM stops it: between batches exit 0; during one, as
     an interrupted run (what is done is committed, the rest stays in the inbox), 130.
 
+    With --executor dask the files are read by the workers of a running Dask cluster
+    (pip install 'archive-ingest[dask]' here and on the workers), which get each file's
+    bytes: no shared disk. The catalog and the filing stay here; the records are the
+    same. A scheduler that cannot be reached, or a worker that lacks a language or runs
+    another version, stops the run before anything moves (exit 2).
+
     Example:
 
     \b
@@ -84,9 +110,12 @@ def run(workers: int | None, report: Path | None, watch: bool, settings: Setting
         archive-ingest run --inbox ~/scans/2026-11 --workers 1
         archive-ingest run --config /srv/graves/pipeline.yaml
         archive-ingest run --watch
+        archive-ingest run --executor dask --scheduler tcp://10.0.0.5:8786
     """
     from ..ingest import pipeline
     from ..ingest.workers import default_workers
+
+    settings = _with_executor(settings, executor, scheduler, workers)
 
     if watch:
         if report is not None:
@@ -105,6 +134,29 @@ def run(workers: int | None, report: Path | None, watch: bool, settings: Setting
         sys.exit(1)
     if summary.interrupted:
         sys.exit(130)
+
+
+def _with_executor(settings: Settings, kind: str | None, scheduler: str | None, workers: int | None) -> Settings:
+    """The settings with `--executor` and `--scheduler` in `executor:`.
+
+    Raises:
+        click.UsageError: the options do not go together.
+    """
+    import msgspec
+
+    chosen = kind or settings.executor.kind
+    if chosen != "dask":
+        if scheduler is not None:
+            raise click.UsageError("--scheduler goes with --executor dask")
+        return msgspec.structs.replace(settings, executor=msgspec.structs.replace(settings.executor, kind=chosen))
+    if workers is not None:
+        raise click.UsageError("--workers is for the local executor; a Dask cluster reads with its own workers")
+    address = scheduler or settings.executor.scheduler
+    if not address:
+        raise click.UsageError("--executor dask needs --scheduler ADDR (or executor.scheduler in pipeline.yaml)")
+    return msgspec.structs.replace(
+        settings, executor=msgspec.structs.replace(settings.executor, kind=chosen, scheduler=address)
+    )
 
 
 def _watch(settings: Settings, workers: int) -> None:

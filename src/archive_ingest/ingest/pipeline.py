@@ -10,7 +10,8 @@ run; the next run adopts it) — never nowhere.
 The per-file stages (reading one file, writing nothing) may run in worker processes
 (`workers`); the ordered stages (`similar`, `flags`, `file`), the commits and the inbox
 clean-up always run here, in the order the files were found, so the records do not depend
-on the number of workers.
+on the number of workers. With `executor.kind: dask` (`run --executor dask`) the per-file
+stages run on a Dask cluster's workers instead (`dask_executor`), with the same records.
 
 Bytes already in the archive are not stored again: the drop is recorded on the existing
 record (an event, the `duplicate` flag, its caption kept if new). Empty files are the
@@ -56,15 +57,15 @@ import time
 import warnings
 from collections import Counter
 from collections.abc import Callable, Generator, Iterable
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .. import catalog as catalog_module
 from ..catalog import Catalog
 from ..config import Settings
-from ..errors import CatalogError, ConfigError
+from ..errors import CatalogError, ConfigError, MissingDependency
 from ..files import layout
 from ..files.crash_points import CRASH_ENV, CrashHook
 from ..record import EventType, FlagCode, Outcome, Record, ReviewStatus, record_id_for, utc_now
@@ -77,7 +78,19 @@ from .similarity import SimilarityIndex
 from .stages import discover, file, fixity
 from .stages.discover import one_line
 from .stages.registry import STAGES
-from .workers import Job, Prepared, note_warnings, prepare_in_order, prepare_in_workers
+from .workers import (
+    FileKilledWorkers,
+    Job,
+    Prepared,
+    WorkersLost,
+    note_warnings,
+    prepare_in_order,
+    prepare_in_workers,
+)
+
+if TYPE_CHECKING:
+    from ..config import ExecutorSettings
+    from .dask_executor import Cluster
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +124,12 @@ class RunSummary:
     """Records in the catalog waiting for review after the run."""
     elapsed_seconds: float = 0.0
     workers: int = 1
-    """Processes that read the files (1: this one)."""
+    """Processes that read the files (1: this one); with the Dask executor, the cluster's threads."""
+    executor: str = "local"
+    """Where the per-file stages ran: `local` (this machine) or `dask` (a cluster)."""
+    shipped_bytes: dict[str, int] = field(default_factory=dict)
+    """With the Dask executor: `files` sent to the workers, bytes sent `to_workers` (the
+    files) and `from_workers` (the prepared records, access copies included)."""
     stage_seconds: dict[str, float] = field(default_factory=dict)
     """Time spent in each stage, summed over files and workers."""
     ocr_pass_seconds: dict[str, float] = field(default_factory=dict)
@@ -154,10 +172,15 @@ def run(
     unreported, for a later run: a file still being written. Orphan copies of a killed run
     are then settled by a later run that leaves nothing out.
 
+    With `settings.executor.kind` dask the per-file stages run on that Dask cluster
+    (`dask_executor`) instead of `workers` processes, with the same records.
+
     Raises:
-        ConfigError: the inbox is missing or the archive is not writable.
+        ConfigError: the inbox is missing or the archive is not writable; the Dask
+            scheduler cannot be reached, or one of its workers refuses the run.
         CatalogLocked: another process is writing the catalog.
-        MissingDependency: tesseract (or a configured language) is missing.
+        MissingDependency: tesseract (or a configured language) is missing; or the dask
+            extra, for the Dask executor.
     """
     started = time.monotonic()
     hook = CrashHook(os.environ.get(CRASH_ENV))
@@ -191,8 +214,15 @@ def run(
         ctx.captions.update({drop.image: drop.caption for drop in drops if drop.caption})
         manifests = ManifestRows(ctx, found.manifests)
         batch = _Batch(ctx, catalog, summary, found.drops, hook, manifests)
-        summary.workers = _worker_count(workers, fresh, now)
-        jobs = _jobs(drops, batch, summary.workers)
+        cluster = None
+        if settings.executor.kind == "dask" and fresh:
+            # The scheduler, its workers, their versions and languages: checked before anything moves.
+            cluster = _connect_cluster(ctx, settings.executor)
+            summary.executor, summary.workers = "dask", cluster.threads
+            jobs = cluster.prepare(drops, ctx, batch, batch.still_written)
+        else:
+            summary.workers = _worker_count(workers, fresh, now)
+            jobs = _jobs(drops, batch, summary.workers)
         try:
             for index, (drop, prepared) in enumerate(jobs):
                 if progress:
@@ -218,6 +248,8 @@ def run(
             summary.stopped = str(stop)
         finally:
             jobs.close()
+            if cluster is not None:
+                summary.shipped_bytes = cluster.shipped
         summary.notes.extend(manifests.notes())
         if not summary.interrupted and summary.stopped is None and not left_out:
             notes, problems = recovery.settle_orphans(ctx, catalog, orphans, batch.seen_ids)
@@ -276,6 +308,24 @@ def _worker_count(asked: int, files: int, now: Callable[[], datetime]) -> int:
     except (pickle.PicklingError, AttributeError, TypeError):
         return 1
     return min(asked, files)
+
+
+def _connect_cluster(ctx: RunContext, settings: ExecutorSettings) -> Cluster:
+    """The Dask cluster at `settings.scheduler`, checked and ready (`dask_executor.Cluster.connect`).
+
+    Raises:
+        MissingDependency: the `dask` extra is not installed.
+        ConfigError: see `Cluster.connect`.
+    """
+    try:
+        from .dask_executor import Cluster  # distributed is imported only for such a run
+    except ImportError as exc:
+        if (exc.name or "").startswith("archive_ingest"):
+            raise  # our own bug, not a missing extra
+        raise MissingDependency(
+            f"executor.kind dask needs Dask's distributed ({exc}): pip install 'archive-ingest[dask]'"
+        ) from exc
+    return Cluster.connect(ctx, settings)
 
 
 def _jobs(drops: list[Drop], batch: _Batch, workers: int) -> Generator[Job, None, None]:
@@ -360,8 +410,11 @@ class _Batch:
             if self.still_written(drop, "while it was filed"):
                 self._roll_back(record)
                 return
-        except BrokenProcessPool as exc:
-            raise _RunStopped(f"{drop.image}: a worker process died ({exc}); the run stops here") from exc
+        except WorkersLost as exc:
+            raise _RunStopped(f"{drop.image}: {exc}; the run stops here") from exc
+        except FileKilledWorkers as exc:
+            self.summary.failed.append(f"{drop.image}: {exc}; left in the inbox")
+            return
         except file.DiskFull as exc:
             self._roll_back(record)
             raise _RunStopped(f"{drop.image}: {exc}; the run stops here, the file is left in the inbox") from exc

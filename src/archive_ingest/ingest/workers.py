@@ -16,6 +16,10 @@ OCR models; each worker loads its own engine once and keeps it for the run), ign
 Ctrl-C (the main process decides what an interrupt means) and exit when the main process
 is gone. At most `2 x workers` files are in flight, so memory stays flat however many
 files the inbox holds.
+
+`run --executor dask` sends the same per-file stages to a Dask cluster instead
+(`dask_executor`, imported only then): the same jobs, in the same order, from workers on
+other machines. Either way a lost worker pool ends the run with `WorkersLost`.
 """
 
 from __future__ import annotations
@@ -44,6 +48,16 @@ from .stages.discover import one_line
 from .stages.registry import STAGES
 
 log = logging.getLogger(__name__)
+
+
+class WorkersLost(Exception):
+    """The workers cannot go on (a worker process died, the Dask scheduler was lost): the
+    run stops at this file, what is done is committed and the rest waits in the inbox."""
+
+
+class FileKilledWorkers(Exception):
+    """Every worker that read this file died doing it (Dask gave up on it): the file stays
+    in the inbox, reported, and the run goes on."""
 
 
 def split_stages(stages: Iterable[str]) -> tuple[list[str], list[str]]:
@@ -174,12 +188,12 @@ def prepare_in_workers(
             window.append((drop, future))
 
     try:
-        with _sigint_to_this_thread_only():
+        with sigint_to_this_thread_only():
             fill()  # starts the executor's threads, which inherit the mask
         while window:
             drop, future = window.popleft()
             fill()  # keep the workers busy while this one is handled
-            yield drop, future.result
+            yield drop, partial(_result, future)
         finished = True
     finally:
         if finished:
@@ -193,8 +207,15 @@ def prepare_in_workers(
                 process.terminate()
 
 
+def _result(future: Future[Prepared]) -> Prepared:
+    try:
+        return future.result()
+    except BrokenProcessPool as exc:
+        raise WorkersLost(f"a worker process died ({exc})") from exc
+
+
 @contextmanager
-def _sigint_to_this_thread_only() -> Iterator[None]:
+def sigint_to_this_thread_only() -> Iterator[None]:
     """Block SIGINT while the executor starts its helper threads, so they never take a Ctrl-C.
 
     The kernel may hand a process-wide signal to any thread that does not block it (after
