@@ -926,54 +926,12 @@ def main(argv: list[str] | None = None) -> int:
     scans_dir = (args.scans or default_scans(args.files)).resolve()
     print_header(args, cores, scans_dir)
     scans = ensure_scans(scans_dir, args.files, "scan", small=False, workers=args.workers)
-    if args.executor == "dask":
-        root = Path(tempfile.mkdtemp(prefix="ingest-bench-"))
-        try:
-            print_executors(len(scans), measure_executors(scans, args.workers, root, args.repeat), cores)
-        except RunFailed as exc:
-            print(f"ingest.py: {exc}", file=sys.stderr)
-            return 1
-        finally:
-            if args.keep:
-                note(f"archive homes kept in {root}")
-            else:
-                shutil.rmtree(root, ignore_errors=True)
-        return 0
-    engines = ["pytesseract"]
-    skipped = None
-    if tesserocr_available():
-        engines.append("tesserocr")
-    else:
-        skipped = "tesserocr is not importable in this venv: its run is skipped (pip install archive-ingest[fast])"
     root = Path(tempfile.mkdtemp(prefix="ingest-bench-"))
     try:
-        note(f"floor: raw tesseract -l {languages} on {len(scans)} scans, {args.workers} at a time ...")
-        floor = run_floor(scans, args.workers, languages, root)
-        runs = [measure_engine(engine, scans, args.workers, root) for engine in engines]
-        print_throughput(len(scans), args.workers, floor, runs, skipped)
-        print_stages(runs)
-        print_targets(len(scans), floor, runs, args.workers)
-
-        samples = args.samples.resolve()
-        if args.no_quality:
-            print("READING QUALITY: skipped (--no-quality)\n")
-        elif not (samples / "inbox").is_dir() or not (samples / "ground_truth.json").is_file():
-            print(f"READING QUALITY: skipped (no inbox/ and ground_truth.json in {samples})\n")
+        if args.executor == "dask":
+            print_executors(len(scans), measure_executors(scans, args.workers, root, args.repeat), cores)
         else:
-            qualities = {e: measure_quality(e, samples, args.workers, root, args.samples_limit) for e in engines}
-            print_quality(qualities, samples, args.samples_limit)
-
-        if args.memory:
-            memory = []
-            for count in (int(size) for size in args.memory_sizes.split(",")):
-                folder = (
-                    args.scans.resolve().with_name(f"{args.scans.resolve().name}-small-{count}")
-                    if args.scans
-                    else default_scans(count, small=True)
-                )
-                small = ensure_scans(folder, count, "small", small=True, workers=args.workers)
-                memory.append(measure_memory(count, small, args.workers, root))
-            print_memory(memory, args.workers)
+            measure_engines(args, scans, languages, root)
     except RunFailed as exc:
         print(f"ingest.py: {exc}", file=sys.stderr)
         return 1
@@ -983,6 +941,44 @@ def main(argv: list[str] | None = None) -> int:
         else:
             shutil.rmtree(root, ignore_errors=True)
     return 0
+
+
+def measure_engines(args: argparse.Namespace, scans: list[Path], languages: str, root: Path) -> None:
+    """The local executor with each OCR engine against the raw tesseract floor; reading
+    quality and memory when asked."""
+    engines = ["pytesseract"]
+    skipped = None
+    if tesserocr_available():
+        engines.append("tesserocr")
+    else:
+        skipped = "tesserocr is not importable in this venv: its run is skipped (pip install archive-ingest[fast])"
+    note(f"floor: raw tesseract -l {languages} on {len(scans)} scans, {args.workers} at a time ...")
+    floor = run_floor(scans, args.workers, languages, root)
+    runs = [measure_engine(engine, scans, args.workers, root) for engine in engines]
+    print_throughput(len(scans), args.workers, floor, runs, skipped)
+    print_stages(runs)
+    print_targets(len(scans), floor, runs, args.workers)
+
+    samples = args.samples.resolve()
+    if args.no_quality:
+        print("READING QUALITY: skipped (--no-quality)\n")
+    elif not (samples / "inbox").is_dir() or not (samples / "ground_truth.json").is_file():
+        print(f"READING QUALITY: skipped (no inbox/ and ground_truth.json in {samples})\n")
+    else:
+        qualities = {e: measure_quality(e, samples, args.workers, root, args.samples_limit) for e in engines}
+        print_quality(qualities, samples, args.samples_limit)
+
+    if args.memory:
+        memory = []
+        for count in (int(size) for size in args.memory_sizes.split(",")):
+            folder = (
+                args.scans.resolve().with_name(f"{args.scans.resolve().name}-small-{count}")
+                if args.scans
+                else default_scans(count, small=True)
+            )
+            small = ensure_scans(folder, count, "small", small=True, workers=args.workers)
+            memory.append(measure_memory(count, small, args.workers, root))
+        print_memory(memory, args.workers)
 
 
 if __name__ == "__main__":
