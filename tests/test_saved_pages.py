@@ -65,6 +65,24 @@ def test_each_saved_picture_gets_its_caption_quote_commentary_and_date(tmp_path:
     assert three.date == PhotoDate("197x", "decade", "caption")
 
 
+def test_a_lazy_loaded_picture_is_found_behind_its_placeholder(tmp_path: Path) -> None:
+    for name in ("lazy", "set"):
+        make_scan(tmp_path / "p_files" / f"{name}.jpg", [name.upper()], font_px=40)
+    placeholder = "data:image/gif;base64,R0lGODlhAQABAAAAACw="
+    (tmp_path / "p.html").write_text(
+        f'<img src="{placeholder}" data-src="p_files/lazy.jpg" alt="Lazy">'
+        f'<img srcset="p_files/set.jpg 800w, p_files/big.jpg 1600w" alt="From srcset">'
+        f'<img src="{placeholder}" alt="Only a placeholder">',
+        encoding="utf-8",
+    )
+    page = read_saved_page(tmp_path, "p.html")
+    assert [(p.image, p.caption) for p in page.pictures] == [
+        ("p_files/lazy.jpg", "Lazy"),
+        ("p_files/set.jpg", "From srcset"),
+    ]
+    assert page.problems == ["p.html: an inline data: picture (42 characters) skipped"]
+
+
 def test_quotes_in_every_style_are_kept_apart() -> None:
     assert split_quotes('"Victory Day, 2021." Laid by the staff.') == ("Victory Day, 2021.", "Laid by the staff")
     assert split_quotes("“A” and „B“ then «C»") == ("A B C", "and then")

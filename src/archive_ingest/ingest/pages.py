@@ -121,8 +121,7 @@ def read_saved_page(inbox: Path, page: str, *, max_bytes: int = 8 << 20, max_pic
     if len(images) > max_pictures:
         result.problems.append(f"{page}: {len(images):,} pictures; only the first {max_pictures} are read")
     for img in images[:max_pictures]:
-        src = str(img.get("src") or "").strip()
-        image = _local_image(src, folder, page, result)
+        image = _local_image(_picture_source(img), folder, page, result)
         if image is None or image in seen:
             continue
         seen.add(image)
@@ -175,6 +174,23 @@ def _link(soup: BeautifulSoup, rel: str) -> str | None:
         if isinstance(tag, Tag) and rel in (tag.get("rel") or []):
             return str(tag.get("href")).strip() or None
     return None
+
+
+#: Where lazy-loading scripts keep a picture's address while `src` holds a placeholder
+#: (usually a tiny inline `data:` GIF); a page saved before the picture scrolled into
+#: view keeps them so.
+_LAZY_SOURCES = ("data-src", "data-lazy-src", "data-original")
+
+
+def _picture_source(img: Tag) -> str:
+    """The picture's address: `src`, unless it is missing or an inline placeholder and a
+    lazy-loading attribute or the first `srcset` candidate names a real one."""
+    src = str(img.get("src") or "").strip()
+    if src and src[:5].lower() != "data:":
+        return src
+    candidates = [str(img.get(attribute) or "").strip() for attribute in _LAZY_SOURCES]
+    candidates.append(str(img.get("srcset") or "").strip().split(",")[0].strip().split(" ")[0])
+    return next((c for c in candidates if c and c[:5].lower() != "data:"), src)
 
 
 def _local_image(src: str, folder: PurePosixPath, page: str, result: SavedPage) -> str | None:
