@@ -83,6 +83,24 @@ def test_a_lazy_loaded_picture_is_found_behind_its_placeholder(tmp_path: Path) -
     assert page.problems == ["p.html: an inline data: picture (42 characters) skipped"]
 
 
+def test_a_thumbnail_stands_for_the_larger_picture_it_links_to(tmp_path: Path) -> None:
+    make_scan(tmp_path / "g_files" / "small.jpg", ["S"], font_px=20)
+    make_scan(tmp_path / "g_files" / "large.jpg", ["L"], font_px=60)
+    make_scan(tmp_path / "g_files" / "alone.jpg", ["A"], font_px=40)
+    (tmp_path / "g.html").write_text(
+        '<a href="g_files/large.jpg"><img src="g_files/small.jpg" alt="Linked"></a>'
+        '<a href="https://example.org/elsewhere.jpg"><img src="g_files/alone.jpg" alt="Link not saved"></a>'
+        '<a href="../outside.jpg"><img src="g_files/missing.jpg" alt="Link outside"></a>',
+        encoding="utf-8",
+    )
+    page = read_saved_page(tmp_path, "g.html")
+    assert [(p.image, p.caption) for p in page.pictures] == [
+        ("g_files/large.jpg", "Linked"),
+        ("g_files/alone.jpg", "Link not saved"),
+    ]
+    assert page.missing == ["g_files/missing.jpg"]
+
+
 def test_quotes_in_every_style_are_kept_apart() -> None:
     assert split_quotes('"Victory Day, 2021." Laid by the staff.') == ("Victory Day, 2021.", "Laid by the staff")
     assert split_quotes("“A” and „B“ then «C»") == ("A B C", "and then")

@@ -19,6 +19,7 @@ like, are listed in `linked`); a `src` outside the page's own folder, absolute, 
 (one short line, the data not repeated); past `max_pictures` the rest are counted in one
 problem line. Problems are one line each.
 
+A thumbnail that links to a larger picture saved with the page stands for the larger one.
 Pictures the page shows smaller than `ICON_PX` (its `width`/`height` attributes) are
 decoration (icons, avatars, buttons), counted in one line and not taken as photos.
 
@@ -121,7 +122,7 @@ def read_saved_page(inbox: Path, page: str, *, max_bytes: int = 8 << 20, max_pic
     if len(images) > max_pictures:
         result.problems.append(f"{page}: {len(images):,} pictures; only the first {max_pictures} are read")
     for img in images[:max_pictures]:
-        image = _local_image(_picture_source(img), folder, page, result)
+        image = _full_size(img, folder, inbox) or _local_image(_picture_source(img), folder, page, result)
         if image is None or image in seen:
             continue
         seen.add(image)
@@ -191,6 +192,21 @@ def _picture_source(img: Tag) -> str:
     candidates = [str(img.get(attribute) or "").strip() for attribute in _LAZY_SOURCES]
     candidates.append(str(img.get("srcset") or "").strip().split(",")[0].strip().split(" ")[0])
     return next((c for c in candidates if c and c[:5].lower() != "data:"), src)
+
+
+def _full_size(img: Tag, folder: PurePosixPath, inbox: Path) -> str | None:
+    """The picture a thumbnail links to (`<a href="post_files/big.jpg"><img src="...small.jpg">`),
+    when the page saved it too: the larger picture is the one to keep. None otherwise."""
+    link = img.find_parent("a")
+    href = str(link.get("href") or "").strip() if link is not None else ""
+    parts = urlsplit(href)
+    relative = PurePosixPath(unquote(parts.path))
+    if not href or parts.scheme or parts.netloc or relative.is_absolute() or ".." in relative.parts:
+        return None
+    if relative.suffix.lower() in PAGE_SUFFIXES or not relative.suffix:
+        return None
+    image = str(folder / relative) if str(folder) != "." else str(relative)
+    return image if (inbox / image).is_file() else None
 
 
 def _local_image(src: str, folder: PurePosixPath, page: str, result: SavedPage) -> str | None:
