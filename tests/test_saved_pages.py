@@ -101,6 +101,15 @@ def test_a_thumbnail_stands_for_the_larger_picture_it_links_to(tmp_path: Path) -
     assert page.missing == ["g_files/missing.jpg"]
 
 
+def test_a_page_in_a_legacy_cyrillic_encoding_is_read_by_its_declared_charset(tmp_path: Path) -> None:
+    make_scan(tmp_path / "ru_files" / "a.jpg", ["A"], font_px=40)
+    html = '<meta charset="windows-1251"><img src="ru_files/a.jpg"><p>«Памятник советским воинам», май 1978 года.</p>'
+    (tmp_path / "ru.html").write_bytes(html.encode("cp1251"))
+    [picture] = read_saved_page(tmp_path, "ru.html").pictures
+    assert picture.quote == "Памятник советским воинам"
+    assert picture.date == PhotoDate("1978-05", "month", "caption")
+
+
 def test_quotes_in_every_style_are_kept_apart() -> None:
     assert split_quotes('"Victory Day, 2021." Laid by the staff.') == ("Victory Day, 2021.", "Laid by the staff")
     assert split_quotes("“A” and „B“ then «C»") == ("A B C", "and then")
