@@ -19,7 +19,7 @@ Decisions a user should know, whichever reading gave the person:
   the name's lines joined by single spaces: `КОМАРОВ ГЕННАДИЙ ЛЕОНИДОВИЧ`), with the OCR
   corrections applied; in a caption, as the caption writes it
   (`Gennady Leonidovich Komarov`). A stone or caption with only a Hangul (or hanja) name
-  gives that name. Russian case endings are not undone (`Могила Смирнова` keeps `Смирнова`).
+  gives that name. Russian case endings are not undone (`Могила Попова` keeps `Попова`).
 - `Person.name_latin` is always surname first (`Komarov Gennady Leonidovich`, `Yun Zoya`),
   romanised by `text/translit.py`; an English caption's given-name-first order is turned
   round when `split_name` can tell the surname (a patronymic in the middle, or a known given
