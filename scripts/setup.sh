@@ -12,8 +12,10 @@ APT_PACKAGES=(
   fonts-dejavu-core fonts-nanum   # the fonts the tests and sample scans are drawn with
   python3-venv
 )
-# The site tests run in a real headless browser (Debian's chromium and its driver).
+# The site tests run in a real headless browser (Debian's chromium and its driver); the IIIF
+# viewer test's Mirador comes from the npm registry (scripts/fetch_mirador.sh).
 [ "${1:-}" = "--test" ] && APT_PACKAGES+=(chromium chromium-driver)
+[ "${1:-}" = "--test" ] && ! command -v npm >/dev/null && APT_PACKAGES+=(npm)
 
 missing=()
 for package in "${APT_PACKAGES[@]}"; do
@@ -37,4 +39,5 @@ PY
 extras=""
 [ "${1:-}" = "--test" ] && extras="[test,dask]"
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".${extras}"
+[ "${1:-}" = "--test" ] && bash scripts/fetch_mirador.sh
 echo "setup: ready ($(.venv/bin/archive-ingest --version), $(tesseract --version 2>&1 | head -1))" >&2

@@ -1,12 +1,12 @@
 """The IIIF export opened in a real viewer: Mirador 4 in headless Chromium, over HTTP on 127.0.0.1.
 
-Mirador is vendored as its single built file (`tests/vendor/mirador/`, see the README
-there); a threading `http.server` serves the export folder and the viewer page with a CORS
-header, as any static web server would, and records what the viewer asked for. Mirador
-fetches the manifest, the image's `info.json` and its tiles (OpenSeadragon) and shows the
-requiredStatement in its rights panel. The archive is the bundled samples' (`demo_archive`):
-their pictures are larger than a tile, so the viewer asks for regions of the picture (deep
-zoom), not only for the one image.
+Mirador is its single built file, fetched by `scripts/setup.sh --test` into
+`tests/vendor/mirador/` (see the README there); a threading `http.server` serves the
+export folder and the viewer page with a CORS header, as any static web server would, and
+records what the viewer asked for. Mirador fetches the manifest, the image's `info.json`
+and its tiles (OpenSeadragon) and shows the requiredStatement in its rights panel. The
+archive is the bundled samples' (`demo_archive`): their pictures are larger than a tile,
+so the viewer asks for regions of the picture (deep zoom), not only for the one image.
 """
 
 from __future__ import annotations
